@@ -1,0 +1,710 @@
+/*
+ * cpu/cpu.c — the Unicorn adapter (see cpu.h).  Facts about Unicorn 2.0.1
+ * this relies on are in shared/UNICORN-NOTES.md: hooks run before each
+ * access with the virtual address; uc_emu_stop from a block hook keeps
+ * that block from running; x86 reports exact PCs in memory hooks, MIPS
+ * reports the block start (we recover the exact PC by counting accesses
+ * since the block began and decoding the block); a MIPS syscall is
+ * interrupt 17 with the PC already past it; the x86 syscall hook leaves
+ * RIP past the instruction once the engine stops.
+ */
+#include "cpu/cpu.h"
+#include "mmu/mmu.h"
+#include "mmu/view.h"
+
+#include <capstone/capstone.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unicorn/unicorn.h>
+
+#define CPU_MAX_REGIONS		1024	/* far below Unicorn's 4095 abort */
+#define CPU_MAX_FLUSH		256	/* pending code-cache removals */
+#define BLOCK_CACHE_SIZE	4096	/* x86 block instruction counts */
+
+/* MIPS exception codes as Unicorn reports them (UNICORN-NOTES.md). */
+#define MIPS_INTR_SYSCALL	17
+
+struct block_info {
+	uint64_t addr;
+	uint32_t size;
+	uint32_t icount;
+};
+
+struct cpu_as {
+	uc_engine *uc;
+	enum sim_arch arch;
+	struct mmu_view view;
+	csh cs;				/* Capstone handle for this arch */
+
+	struct cpu_region *regions;	/* what Unicorn has mapped now */
+	int nregions;
+
+	/* State of the slice being run (valid inside cpu_run). */
+	struct mmu_cpu *mcpu;
+	struct cpu_stop *stop;
+	int64_t budget_left;
+	uint64_t executed;
+	bool stopping;			/* a stop is requested; sink further accesses */
+	bool running;
+	uint64_t block_addr;		/* MIPS exact-PC recovery */
+	uint32_t block_size;
+	uint32_t block_accesses;
+
+	/* Pages whose translated code must be dropped (view re-pointed). */
+	vm_offset_t flush[CPU_MAX_FLUSH];
+	int nflush;
+	bool flush_overflow;
+
+	struct block_info *blocks;	/* x86 only */
+};
+
+struct cpu_ctx {
+	uc_context *uc_ctx;
+};
+
+static const int mips_regs[GREG_COUNT] = {
+	[GREG_PC] = UC_MIPS_REG_PC, [GREG_SP] = UC_MIPS_REG_SP,
+	[GREG_MIPS_V0] = UC_MIPS_REG_V0, [GREG_MIPS_V1] = UC_MIPS_REG_V1,
+	[GREG_MIPS_A0] = UC_MIPS_REG_A0, [GREG_MIPS_A1] = UC_MIPS_REG_A1,
+	[GREG_MIPS_A2] = UC_MIPS_REG_A2, [GREG_MIPS_A3] = UC_MIPS_REG_A3,
+	[GREG_MIPS_RA] = UC_MIPS_REG_RA, [GREG_MIPS_T9] = UC_MIPS_REG_T9,
+	[GREG_MIPS_USERLOCAL] = UC_MIPS_REG_CP0_USERLOCAL,
+};
+
+static const int x86_regs[GREG_COUNT] = {
+	[GREG_PC] = UC_X86_REG_RIP, [GREG_SP] = UC_X86_REG_RSP,
+	[GREG_X86_RAX] = UC_X86_REG_RAX, [GREG_X86_RDI] = UC_X86_REG_RDI,
+	[GREG_X86_RSI] = UC_X86_REG_RSI, [GREG_X86_RDX] = UC_X86_REG_RDX,
+	[GREG_X86_R10] = UC_X86_REG_R10, [GREG_X86_R8] = UC_X86_REG_R8,
+	[GREG_X86_R9] = UC_X86_REG_R9, [GREG_X86_RCX] = UC_X86_REG_RCX,
+	[GREG_X86_R11] = UC_X86_REG_R11, [GREG_X86_FS_BASE] = UC_X86_REG_FS_BASE,
+};
+
+static int
+uc_reg_id(const struct cpu_as *as, enum guest_reg r)
+{
+	int id = as->arch == ARCH_AMD64 ? x86_regs[r] : mips_regs[r];
+
+	KASSERT(id != 0 || r == GREG_PC,
+	    ("cpu: register %d does not exist on %s", r, sim_arch_name(as->arch)));
+	return id;
+}
+
+uint64_t
+cpu_reg_get(struct cpu_as *as, enum guest_reg r)
+{
+	uint64_t v = 0;
+	uc_err e = uc_reg_read(as->uc, uc_reg_id(as, r), &v);
+
+	KASSERT(e == UC_ERR_OK, ("uc_reg_read(%d): %s", r, uc_strerror(e)));
+	if (as->arch != ARCH_AMD64)
+		v &= 0xffffffffu;
+	return v;
+}
+
+void
+cpu_reg_set(struct cpu_as *as, enum guest_reg r, uint64_t v)
+{
+	uc_err e;
+
+	if (as->arch != ARCH_AMD64)
+		v &= 0xffffffffu;
+	e = uc_reg_write(as->uc, uc_reg_id(as, r), &v);
+	KASSERT(e == UC_ERR_OK, ("uc_reg_write(%d): %s", r, uc_strerror(e)));
+}
+
+/* ---- code-cache coherence ------------------------------------------ */
+
+/* The view re-pointed a page: translated blocks of it may be stale. */
+static void
+cpu_view_repointed(void *arg, vm_offset_t va)
+{
+	struct cpu_as *as = arg;
+
+	for (int i = 0; i < as->nflush; i++)
+		if (as->flush[i] == va)
+			return;
+	if (as->nflush == CPU_MAX_FLUSH) {
+		as->flush_overflow = true;
+		return;
+	}
+	as->flush[as->nflush++] = va;
+}
+
+/* Drop translated code of the queued pages (outside uc_emu_start only). */
+static void
+cpu_flush_code(struct cpu_as *as)
+{
+	if (as->flush_overflow) {
+		uc_ctl_remove_cache(as->uc, 0, as->view.size - 1);
+		as->flush_overflow = false;
+	} else {
+		for (int i = 0; i < as->nflush; i++)
+			uc_ctl_remove_cache(as->uc, as->flush[i],
+			    as->flush[i] + PAGE_SIZE);
+	}
+	as->nflush = 0;
+	if (as->blocks != NULL)
+		memset(as->blocks, 0, BLOCK_CACHE_SIZE * sizeof(as->blocks[0]));
+}
+
+/* ---- hooks ----------------------------------------------------------- */
+
+static void
+cpu_request_stop(struct cpu_as *as, enum cpu_stop_reason why)
+{
+	if (as->stopping)
+		return;
+	as->stopping = true;
+	as->stop->reason = why;
+	uc_emu_stop(as->uc);
+}
+
+static void
+cpu_fault(struct cpu_as *as, enum cpu_fault_kind kind, vm_offset_t addr, int access)
+{
+	if (as->stopping)
+		return;
+	as->stop->fault = kind;
+	as->stop->addr = addr;
+	as->stop->access = access;
+	as->stop->pc = cpu_exact_pc(as);
+	cpu_request_stop(as, CPU_STOP_FAULT);
+}
+
+/* Instructions in the x86 block at addr (cached Capstone decode). */
+static uint32_t
+x86_block_icount(struct cpu_as *as, uint64_t addr, uint32_t size)
+{
+	struct block_info *b = &as->blocks[(addr ^ (addr >> 12)) % BLOCK_CACHE_SIZE];
+	uint8_t buf[512];
+	cs_insn *insn;
+	size_t n;
+
+	if (b->addr == addr && b->size == size && b->icount != 0)
+		return b->icount;
+	if (size == 0 || size > sizeof(buf) ||
+	    uc_mem_read(as->uc, addr, buf, size) != UC_ERR_OK)
+		return 1;
+	n = cs_disasm(as->cs, buf, size, addr, 0, &insn);
+	if (n > 0)
+		cs_free(insn, n);
+	b->addr = addr;
+	b->size = size;
+	b->icount = n > 0 ? (uint32_t)n : 1;
+	return b->icount;
+}
+
+static void
+hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *arg)
+{
+	struct cpu_as *as = arg;
+	struct mmu_cpu *mcpu = as->mcpu;
+	uint64_t last = addr + (size ? size - 1 : 0);
+	uint32_t icount;
+
+	(void)uc;
+	if (as->stopping)
+		return;
+	if (as->budget_left <= 0) {
+		cpu_request_stop(as, CPU_STOP_BUDGET);
+		return;
+	}
+	as->block_addr = addr;
+	as->block_size = size;
+	as->block_accesses = 0;
+	/* Instruction fetch: every page the block spans, through the MMU. */
+	for (uint64_t pg = trunc_page(addr); pg <= trunc_page(last); pg += PAGE_SIZE) {
+		if (mmu_access(mcpu, pg < addr ? addr : pg, 1, MMU_FETCH) != 0) {
+			cpu_fault(as, CPU_FAULT_REFUSED, pg < addr ? addr : pg, MMU_FETCH);
+			return;
+		}
+	}
+	/* A re-pointed page may hold this very block, translated from what
+	 * the page showed before: drop the code and run the block afresh. */
+	if (as->nflush > 0 || as->flush_overflow) {
+		cpu_request_stop(as, CPU_STOP_BUDGET);
+		return;
+	}
+	icount = as->arch == ARCH_AMD64 ? x86_block_icount(as, addr, size) : size / 4;
+	as->budget_left -= icount;
+	as->executed += icount;
+	mcpu->c.insns += icount;
+	mcpu->cycles += (uint64_t)icount * mcpu->cost->insn_base;
+}
+
+/* The Unicorn address an access to va really touches: on MIPS the engine
+ * runs in kernel mode, where kseg0/kseg1 alias the low 512 MiB. */
+static vm_offset_t
+cpu_host_alias(const struct cpu_as *as, vm_offset_t va)
+{
+	if (as->arch != ARCH_AMD64 && va >= 0x80000000u && va < 0xc0000000u)
+		va &= 0x1fffffffu;
+	return trunc_page(va);
+}
+
+static void
+hook_mem(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value,
+    void *arg)
+{
+	struct cpu_as *as = arg;
+	enum mmu_access_kind kind = type == UC_MEM_WRITE ? MMU_STORE : MMU_LOAD;
+
+	(void)uc;
+	(void)value;
+	as->block_accesses++;
+	if (as->stopping) {
+		/* The rest of a block after a refused access still runs in
+		 * qemu; keep it off every real frame. */
+		(void)mmu_view_sink(&as->view, cpu_host_alias(as, addr));
+		return;
+	}
+	if (mmu_access(as->mcpu, addr, (unsigned)size, kind) != 0)
+		cpu_fault(as, CPU_FAULT_REFUSED, addr, kind);
+}
+
+static bool
+hook_mem_invalid(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
+    int64_t value, void *arg)
+{
+	struct cpu_as *as = arg;
+	int access;
+	enum cpu_fault_kind kind;
+
+	(void)uc;
+	(void)size;
+	(void)value;
+	switch (type) {
+	case UC_MEM_WRITE_UNMAPPED: access = MMU_STORE; kind = CPU_FAULT_UNMAPPED; break;
+	case UC_MEM_FETCH_UNMAPPED: access = MMU_FETCH; kind = CPU_FAULT_UNMAPPED; break;
+	case UC_MEM_READ_UNMAPPED: access = MMU_LOAD; kind = CPU_FAULT_UNMAPPED; break;
+	case UC_MEM_WRITE_PROT: access = MMU_STORE; kind = CPU_FAULT_PROT; break;
+	case UC_MEM_FETCH_PROT: access = MMU_FETCH; kind = CPU_FAULT_PROT; break;
+	default: access = MMU_LOAD; kind = CPU_FAULT_PROT; break;
+	}
+	as->block_accesses++;
+	cpu_fault(as, kind, addr, access);
+	return false;
+}
+
+static void
+hook_intr(uc_engine *uc, uint32_t intno, void *arg)
+{
+	struct cpu_as *as = arg;
+
+	(void)uc;
+	if (as->arch != ARCH_AMD64 && intno == MIPS_INTR_SYSCALL) {
+		cpu_request_stop(as, CPU_STOP_SYSCALL);
+		return;
+	}
+	if (as->stopping)
+		return;
+	as->stop->trapno = (int)intno;
+	as->stop->pc = as->block_addr;	/* XXX: block start, not the exact insn */
+	cpu_request_stop(as, CPU_STOP_TRAP);
+}
+
+static void
+hook_syscall(uc_engine *uc, void *arg)
+{
+	(void)uc;
+	cpu_request_stop(arg, CPU_STOP_SYSCALL);
+}
+
+static bool
+hook_insn_invalid(uc_engine *uc, void *arg)
+{
+	struct cpu_as *as = arg;
+
+	(void)uc;
+	as->stop->trapno = -1;		/* invalid opcode */
+	as->stop->pc = cpu_exact_pc(as);
+	cpu_request_stop(as, CPU_STOP_TRAP);
+	return false;
+}
+
+/* ---- exact PC ---------------------------------------------------------- */
+
+/* How many memory hooks a MIPS instruction fires (UNICORN-NOTES.md). */
+static unsigned
+mips_insn_accesses(const cs_insn *in)
+{
+	const cs_mips *m = &in->detail->mips;
+
+	for (int i = 0; i < m->op_count; i++)
+		if (m->operands[i].type == MIPS_OP_MEM)
+			return in->id == MIPS_INS_SC ? 2 : 1;
+	return 0;
+}
+
+uint64_t
+cpu_exact_pc(struct cpu_as *as)
+{
+	uint8_t buf[1024];
+	cs_insn *insn;
+	uint64_t pc = as->block_addr;
+	uint32_t seen = 0;
+	size_t n;
+
+	if (!as->running || as->arch == ARCH_AMD64)
+		return cpu_reg_get(as, GREG_PC);
+	/* MIPS: the memory hook's PC is the block start.  Walk the block's
+	 * instructions to the one that made access number block_accesses. */
+	if (as->block_size == 0 || as->block_size > sizeof(buf) ||
+	    uc_mem_read(as->uc, as->block_addr, buf, as->block_size) != UC_ERR_OK)
+		return as->block_addr;
+	n = cs_disasm(as->cs, buf, as->block_size, as->block_addr, 0, &insn);
+	for (size_t i = 0; i < n; i++) {
+		seen += mips_insn_accesses(&insn[i]);
+		if (seen >= as->block_accesses && as->block_accesses > 0) {
+			pc = insn[i].address;
+			break;
+		}
+	}
+	if (n > 0)
+		cs_free(insn, n);
+	return pc;
+}
+
+/* ---- engine ------------------------------------------------------------ */
+
+#define UC_OK(call, what) do {						\
+	uc_err e_ = (call);						\
+	if (e_ != UC_ERR_OK) {						\
+		snprintf(err, errlen, "%s: %s", what, uc_strerror(e_));	\
+		goto fail;						\
+	}								\
+} while (0)
+
+int
+cpu_as_create(struct cpu_as **out, enum sim_arch arch, struct physmem *pm,
+    vm_offset_t user_max, char *err, size_t errlen)
+{
+	struct cpu_as *as = calloc(1, sizeof(*as));
+	uc_hook h;
+	int rv;
+
+	*out = NULL;
+	if (as == NULL) {
+		snprintf(err, errlen, "out of host memory");
+		return -1;
+	}
+	as->arch = arch;
+	as->regions = calloc(CPU_MAX_REGIONS, sizeof(as->regions[0]));
+	if (as->regions == NULL) {
+		snprintf(err, errlen, "out of host memory");
+		free(as);
+		return -1;
+	}
+	if ((rv = mmu_view_init(&as->view, pm, user_max)) != 0) {
+		snprintf(err, errlen, "cannot reserve %llu bytes of host address space: %s",
+		    (unsigned long long)user_max, strerror(-rv));
+		free(as->regions);
+		free(as);
+		return -1;
+	}
+	as->view.repointed = cpu_view_repointed;
+	as->view.repointed_arg = as;
+
+	if (arch == ARCH_AMD64) {
+		UC_OK(uc_open(UC_ARCH_X86, UC_MODE_64, &as->uc), "uc_open(x86-64)");
+		if (cs_open(CS_ARCH_X86, CS_MODE_64, &as->cs) != CS_ERR_OK) {
+			snprintf(err, errlen, "cs_open(x86-64) failed");
+			goto fail;
+		}
+		as->blocks = calloc(BLOCK_CACHE_SIZE, sizeof(as->blocks[0]));
+		if (as->blocks == NULL) {
+			snprintf(err, errlen, "out of host memory");
+			goto fail;
+		}
+	} else {
+		int endian = arch == ARCH_MIPS ? UC_MODE_BIG_ENDIAN : UC_MODE_LITTLE_ENDIAN;
+		int csend = arch == ARCH_MIPS ? CS_MODE_BIG_ENDIAN : CS_MODE_LITTLE_ENDIAN;
+
+		UC_OK(uc_open(UC_ARCH_MIPS, UC_MODE_MIPS32 | endian, &as->uc), "uc_open(mips32)");
+		if (cs_open(CS_ARCH_MIPS, CS_MODE_MIPS32 | csend, &as->cs) != CS_ERR_OK) {
+			snprintf(err, errlen, "cs_open(mips32) failed");
+			goto fail;
+		}
+		cs_option(as->cs, CS_OPT_DETAIL, CS_OPT_ON);
+	}
+	/* Every hook before the first uc_emu_start (blocks translated
+	 * earlier would not call hooks added later). */
+	UC_OK(uc_hook_add(as->uc, &h, UC_HOOK_BLOCK, (void *)hook_block, as, 1, 0),
+	    "uc_hook_add(block)");
+	UC_OK(uc_hook_add(as->uc, &h, UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE,
+	    (void *)hook_mem, as, 1, 0), "uc_hook_add(mem)");
+	UC_OK(uc_hook_add(as->uc, &h, UC_HOOK_MEM_INVALID,
+	    (void *)hook_mem_invalid, as, 1, 0), "uc_hook_add(mem invalid)");
+	UC_OK(uc_hook_add(as->uc, &h, UC_HOOK_INTR, (void *)hook_intr, as, 1, 0),
+	    "uc_hook_add(intr)");
+	if (arch == ARCH_AMD64) {
+		UC_OK(uc_hook_add(as->uc, &h, UC_HOOK_INSN, (void *)hook_syscall, as,
+		    1, 0, UC_X86_INS_SYSCALL), "uc_hook_add(syscall)");
+		UC_OK(uc_hook_add(as->uc, &h, UC_HOOK_INSN_INVALID,
+		    (void *)hook_insn_invalid, as, 1, 0), "uc_hook_add(invalid insn)");
+	}
+	*out = as;
+	return 0;
+fail:
+	cpu_as_destroy(as);
+	return -1;
+}
+
+void
+cpu_as_destroy(struct cpu_as *as)
+{
+	if (as == NULL)
+		return;
+	if (as->uc != NULL)
+		uc_close(as->uc);
+	if (as->cs != 0)
+		cs_close(&as->cs);
+	mmu_view_fini(&as->view);
+	free(as->blocks);
+	free(as->regions);
+	free(as);
+}
+
+struct mmu_view *
+cpu_as_view(struct cpu_as *as)
+{
+	return &as->view;
+}
+
+enum sim_arch
+cpu_as_arch(const struct cpu_as *as)
+{
+	return as->arch;
+}
+
+static uint32_t
+region_uc_prot(enum sim_arch arch, vm_prot_t p)
+{
+	uint32_t u = 0;
+
+	if (p & VM_PROT_READ)
+		u |= UC_PROT_READ;
+	if (p & VM_PROT_WRITE)
+		u |= UC_PROT_WRITE;
+	/* MIPS32 has no execute inhibit: readable is executable. */
+	if ((p & VM_PROT_EXECUTE) || (arch != ARCH_AMD64 && (p & VM_PROT_READ)))
+		u |= UC_PROT_EXEC;
+	return u;
+}
+
+static bool
+region_in(const struct cpu_region *r, const struct cpu_region *set, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (set[i].start == r->start && set[i].end == r->end &&
+		    set[i].prot == r->prot)
+			return true;
+	return false;
+}
+
+/* Is page va covered by set[0..n)? (sorted) */
+static bool
+covered(vm_offset_t va, const struct cpu_region *set, int n)
+{
+	int lo = 0, hi = n;
+
+	while (lo < hi) {
+		int mid = (lo + hi) / 2;
+
+		if (set[mid].end <= va)
+			lo = mid + 1;
+		else if (set[mid].start > va)
+			hi = mid;
+		else
+			return true;
+	}
+	return false;
+}
+
+int
+cpu_as_set_regions(struct cpu_as *as, const struct cpu_region *want_in, int nin,
+    char *err, size_t errlen)
+{
+	struct cpu_region *want = calloc((size_t)nin + 1, sizeof(*want));
+	struct cpu_region *old = as->regions;
+	int nwant = 0, nold = as->nregions, rv = -1;
+
+	if (want == NULL) {
+		snprintf(err, errlen, "out of host memory");
+		return -1;
+	}
+	/* Coalesce adjacent regions of equal protection; drop no-access. */
+	for (int i = 0; i < nin; i++) {
+		const struct cpu_region *r = &want_in[i];
+
+		if (r->prot == VM_PROT_NONE || r->start >= r->end)
+			continue;
+		if (r->end > as->view.size) {
+			snprintf(err, errlen, "region %#llx-%#llx beyond user space",
+			    (unsigned long long)r->start, (unsigned long long)r->end);
+			goto out;
+		}
+		if (nwant > 0 && want[nwant - 1].end == r->start &&
+		    region_uc_prot(as->arch, want[nwant - 1].prot) == region_uc_prot(as->arch, r->prot))
+			want[nwant - 1].end = r->end;
+		else
+			want[nwant++] = *r;
+	}
+	if (nwant > CPU_MAX_REGIONS) {
+		snprintf(err, errlen, "%d regions: more than the %d supported",
+		    nwant, CPU_MAX_REGIONS);
+		goto out;
+	}
+	/* Unicorn: unmap what changed, then map what is new.  The host
+	 * memory under a region is the view's, so it survives. */
+	for (int i = 0; i < nold; i++) {
+		if (region_in(&old[i], want, nwant))
+			continue;
+		UC_OK(uc_mem_unmap(as->uc, old[i].start, old[i].end - old[i].start),
+		    "uc_mem_unmap");
+	}
+	/* The view: pages that lose coverage become inaccessible; pages that
+	 * gain it show zeros until first translated. */
+	for (int i = 0; i < nold; i++)
+		for (vm_offset_t a = old[i].start; a < old[i].end; a += PAGE_SIZE)
+			if (!covered(a, want, nwant))
+				(void)mmu_view_reset(&as->view, a, PAGE_SIZE, false);
+	for (int i = 0; i < nwant; i++) {
+		vm_offset_t a = want[i].start;
+
+		while (a < want[i].end) {
+			vm_offset_t b = a;
+
+			while (b < want[i].end && !covered(b, old, nold))
+				b += PAGE_SIZE;
+			if (b > a) {
+				int e = mmu_view_reset(&as->view, a, b - a, true);
+				if (e != 0) {
+					snprintf(err, errlen, "host view: %s", strerror(-e));
+					goto out;
+				}
+				a = b;
+			} else {
+				a += PAGE_SIZE;
+			}
+		}
+	}
+	for (int i = 0; i < nwant; i++) {
+		if (region_in(&want[i], old, nold))
+			continue;
+		UC_OK(uc_mem_map_ptr(as->uc, want[i].start, want[i].end - want[i].start,
+		    region_uc_prot(as->arch, want[i].prot), mmu_view_host(&as->view, want[i].start)),
+		    "uc_mem_map_ptr");
+	}
+	memcpy(as->regions, want, (size_t)nwant * sizeof(*want));
+	as->nregions = nwant;
+	rv = 0;
+	goto out;
+fail:
+	/* Unicorn refused a change: the region list no longer describes it. */
+	as->nregions = 0;
+out:
+	free(want);
+	return rv;
+}
+
+/* ---- contexts ---------------------------------------------------------- */
+
+struct cpu_ctx *
+cpu_ctx_alloc(struct cpu_as *as)
+{
+	struct cpu_ctx *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return NULL;
+	if (uc_context_alloc(as->uc, &c->uc_ctx) != UC_ERR_OK) {
+		free(c);
+		return NULL;
+	}
+	cpu_ctx_save(as, c);
+	return c;
+}
+
+void
+cpu_ctx_free(struct cpu_ctx *c)
+{
+	if (c == NULL)
+		return;
+	uc_context_free(c->uc_ctx);
+	free(c);
+}
+
+void
+cpu_ctx_save(struct cpu_as *as, struct cpu_ctx *c)
+{
+	uc_err e = uc_context_save(as->uc, c->uc_ctx);
+
+	KASSERT(e == UC_ERR_OK, ("uc_context_save: %s", uc_strerror(e)));
+}
+
+void
+cpu_ctx_load(struct cpu_as *as, const struct cpu_ctx *c)
+{
+	uc_err e = uc_context_restore(as->uc, c->uc_ctx);
+
+	KASSERT(e == UC_ERR_OK, ("uc_context_restore: %s", uc_strerror(e)));
+}
+
+/* ---- running ----------------------------------------------------------- */
+
+uint64_t
+cpu_run(struct cpu_as *as, struct mmu_cpu *mcpu, uint64_t budget, struct cpu_stop *stop)
+{
+	/* Never executed: kseg2 top on MIPS, the non-canonical hole on x86. */
+	uint64_t until = as->arch == ARCH_AMD64 ? 0xfffff00000000000ull : 0xfffffff0ull;
+	uc_err e;
+
+	memset(stop, 0, sizeof(*stop));
+	if (mcpu->view != &as->view)
+		mmu_set_view(mcpu, &as->view);
+	as->mcpu = mcpu;
+	as->stop = stop;
+	as->budget_left = (int64_t)budget;
+	as->executed = 0;
+	for (;;) {
+		uint64_t pc;
+
+		if (as->nflush > 0 || as->flush_overflow)
+			cpu_flush_code(as);
+		as->stopping = false;
+		as->running = true;
+		stop->reason = CPU_STOP_BUDGET;
+		pc = cpu_reg_get(as, GREG_PC);
+		e = uc_emu_start(as->uc, pc, until, 0, 0);
+		as->running = false;
+		if (e != UC_ERR_OK && stop->reason == CPU_STOP_BUDGET) {
+			/* An error no hook explained. */
+			stop->reason = CPU_STOP_ERROR;
+			stop->pc = cpu_reg_get(as, GREG_PC);
+			snprintf(stop->msg, sizeof(stop->msg), "%s", uc_strerror(e));
+		}
+		if (stop->reason == CPU_STOP_FAULT || stop->reason == CPU_STOP_TRAP) {
+			/* Pages sunk after the refusal must be re-translated. */
+			mmu_utlb_flush(mcpu);
+		}
+		/* A block hook that found re-pointed pages asked for a restart. */
+		if (stop->reason == CPU_STOP_BUDGET && (as->nflush > 0 || as->flush_overflow) &&
+		    as->budget_left > 0)
+			continue;
+		if (stop->reason == CPU_STOP_BUDGET && as->budget_left > 0 && e == UC_ERR_OK &&
+		    as->stopping == false) {
+			/* uc_emu_start returned on its own (reached `until`?). */
+			stop->reason = CPU_STOP_ERROR;
+			snprintf(stop->msg, sizeof(stop->msg), "emulation ended at %#llx",
+			    (unsigned long long)cpu_reg_get(as, GREG_PC));
+		}
+		break;
+	}
+	if (as->nflush > 0 || as->flush_overflow)
+		cpu_flush_code(as);
+	as->mcpu = NULL;
+	return as->executed;
+}

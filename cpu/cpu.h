@@ -1,0 +1,106 @@
+/*
+ * cpu/cpu.h — guest instruction execution on Unicorn Engine.
+ *
+ * One Unicorn engine per address space (struct cpu_as).  Its memory
+ * regions mirror the address space's map entries (cpu_as_set_regions) and
+ * are mapped onto the space's host view (mmu/view.h), whose pages show
+ * simulated physical frames.  Per-access hooks call mmu_access() on the
+ * simulated CPU that runs the engine; a block hook charges instructions,
+ * checks instruction fetch through the MMU and ends slices
+ * deterministically with uc_emu_stop (never uc_emu_start's count).
+ *
+ * A thread is a saved register context (struct cpu_ctx); a simulated CPU
+ * runs a slice of a thread by loading its context into its address
+ * space's engine.
+ */
+#ifndef CPU_CPU_H
+#define CPU_CPU_H
+
+#include "sim/base/base.h"
+#include "sim/base/guest_reg.h"
+
+struct cpu_as;
+struct cpu_ctx;
+struct mmu_cpu;
+struct mmu_view;
+struct physmem;
+
+struct cpu_region {
+	vm_offset_t start, end;
+	vm_prot_t prot;
+};
+
+enum cpu_stop_reason {
+	CPU_STOP_BUDGET,	/* the instruction budget ran out */
+	CPU_STOP_SYSCALL,	/* guest executed syscall; PC is past it */
+	CPU_STOP_FAULT,		/* an access the MMU or the region map refused */
+	CPU_STOP_TRAP,		/* break/illegal instruction/divide error... */
+	CPU_STOP_ERROR,		/* Unicorn failed: a simulator bug */
+};
+
+enum cpu_fault_kind {
+	CPU_FAULT_REFUSED,	/* the MMU/kernel refused (signal posted) */
+	CPU_FAULT_UNMAPPED,	/* no region: no map entry */
+	CPU_FAULT_PROT,		/* region forbids the access */
+};
+
+struct cpu_stop {
+	enum cpu_stop_reason reason;
+	enum cpu_fault_kind fault;
+	vm_offset_t addr;	/* FAULT: the address */
+	int access;		/* FAULT: enum mmu_access_kind */
+	int trapno;		/* TRAP: Unicorn interrupt number */
+	uint64_t pc;		/* exact PC of the faulting/trapping insn when known */
+	char msg[96];		/* ERROR: Unicorn's message */
+};
+
+/* A new engine for arch over physical memory pm, user space [0, user_max).
+ * 0, or -1 with a message. */
+int cpu_as_create(struct cpu_as **out, enum sim_arch arch, struct physmem *pm,
+    vm_offset_t user_max, char *err, size_t errlen);
+void cpu_as_destroy(struct cpu_as *as);
+struct mmu_view *cpu_as_view(struct cpu_as *as);
+enum sim_arch cpu_as_arch(const struct cpu_as *as);
+
+/* Make the engine's regions equal to r[0..n) (sorted, non-overlapping,
+ * page aligned; entries with no access are left unmapped).  Pages that
+ * stay covered keep what the view shows.  0, or -1 with a message. */
+int cpu_as_set_regions(struct cpu_as *as, const struct cpu_region *r, int n,
+    char *err, size_t errlen);
+
+/* Register access on the engine's current context. */
+uint64_t cpu_reg_get(struct cpu_as *as, enum guest_reg r);
+void cpu_reg_set(struct cpu_as *as, enum guest_reg r, uint64_t v);
+
+/* Thread contexts: allocate (from the engine's current state), save the
+ * engine's registers into one, load one into the engine. */
+struct cpu_ctx *cpu_ctx_alloc(struct cpu_as *as);
+void cpu_ctx_free(struct cpu_ctx *ctx);
+void cpu_ctx_save(struct cpu_as *as, struct cpu_ctx *ctx);
+void cpu_ctx_load(struct cpu_as *as, const struct cpu_ctx *ctx);
+
+/*
+ * Run the engine's current context on simulated CPU mcpu for at most
+ * budget instructions (whole blocks: a slice may overshoot by the rest of
+ * the block in which the budget ran out).  Returns the instructions
+ * executed; *stop says why it stopped.
+ */
+uint64_t cpu_run(struct cpu_as *as, struct mmu_cpu *mcpu, uint64_t budget,
+    struct cpu_stop *stop);
+
+/* The exact PC of the instruction now executing (inside a hook), for
+ * events; outside a run, the context's PC. */
+uint64_t cpu_exact_pc(struct cpu_as *as);
+
+/*
+ * Disassemble n instructions of arch at pc from code[0..len), one per
+ * line ("0x...: mnemonic operands"), into out.  Returns the number of
+ * instructions decoded, or -1 if Capstone is unavailable.
+ */
+int cpu_disasm(enum sim_arch arch, const uint8_t *code, size_t len, uint64_t pc,
+    int n, char *out, size_t outlen);
+/* Disassemble the one instruction at va of the address space (through
+ * its host view).  "" if not readable. */
+int cpu_disasm_at(struct cpu_as *as, vm_offset_t va, char *out, size_t outlen);
+
+#endif

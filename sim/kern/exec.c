@@ -1,0 +1,279 @@
+/*
+ * sim/kern/exec.c — loading a static ELF executable into a new address
+ * space (FreeBSD imgact_elf.c / Linux binfmt_elf.c, reduced to static
+ * images): file-backed segments are copy-on-write mappings of the file's
+ * vnode object, the rest of each segment is anonymous zero memory, the
+ * stack gets argv/envp/auxv, the break starts after the highest segment.
+ */
+#include "sim/kern/elf.h"
+#include "sim/kern/kern.h"
+#include "sim/base/event.h"
+#include "sim/base/prng.h"
+#include "vm/pmap.h"
+#include "vm/vm_object.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct vmspace *vmspace_alloc(struct kern *k);
+void vmspace_free(struct vmspace *vm);
+
+#define STACK_IMAGE_MAX	(128 * 1024)	/* argv + envp + auxv: ARG_MAX-ish */
+
+/* The vnode of an executable: a private copy of its bytes. */
+static void
+exec_vnode_release(struct vnode *vp)
+{
+	free((void *)vp->data);
+	free(vp);
+}
+
+static struct vnode *
+exec_vnode(const char *path, const uint8_t *image, size_t len)
+{
+	struct vnode *vp = calloc(1, sizeof(*vp));
+	uint8_t *copy = malloc(len ? len : 1);
+
+	if (vp == NULL || copy == NULL) {
+		free(vp);
+		free(copy);
+		return NULL;
+	}
+	memcpy(copy, image, len);
+	vp->data = copy;
+	vp->size = len;
+	snprintf(vp->name, sizeof(vp->name), "%s", path);
+	vp->refs = 1;
+	vp->release = exec_vnode_release;
+	return vp;
+}
+
+/* Map one PT_LOAD segment (biased).  0, or -1 with a message. */
+static int
+exec_map_segment(struct proc *p, struct vm_object *obj, const struct elf_seg *s,
+    uint64_t bias, vm_offset_t *mapped_end, char *err, size_t errlen)
+{
+	struct vm_map *map = &p->vm->map;
+	vm_offset_t va = s->vaddr + bias;
+	vm_offset_t start = trunc_page(va);
+	vm_offset_t file_end = va + s->filesz;
+	vm_offset_t file_map_end = round_page(file_end);
+	vm_offset_t mem_end = round_page(va + s->memsz);
+	vm_ooffset_t off = trunc_page(s->offset);
+	int rv;
+
+	/* A page shared with the previous segment is already mapped
+	 * (elf_parse allows segments to share a page). */
+	if (start < *mapped_end) {
+		snprintf(err, errlen, "segment at %#llx shares a page with the previous one "
+		    "(XXX: not supported yet)", (unsigned long long)va);
+		return -1;
+	}
+	if (s->filesz > 0) {
+		/* Writable while loading, so the tail of the last file page
+		 * can be zeroed; the real protection is set below. */
+		vm_object_reference(obj);
+		rv = vm_map_insert(map, obj, off, start, file_map_end,
+		    s->prot | VM_PROT_WRITE, VM_PROT_ALL, MAP_COPY_ON_WRITE);
+		if (rv != KERN_SUCCESS) {
+			vm_object_deallocate(obj);
+			snprintf(err, errlen, "cannot map segment at %#llx (vm_map_insert: %d)",
+			    (unsigned long long)va, rv);
+			return -1;
+		}
+		if (file_end < file_map_end && s->memsz > s->filesz) {
+			static const uint8_t zeros[PAGE_SIZE];
+
+			if (copyout(p, zeros, file_end, file_map_end - file_end) != 0) {
+				snprintf(err, errlen, "cannot zero the bss start at %#llx",
+				    (unsigned long long)file_end);
+				return -1;
+			}
+		}
+		if (vm_map_protect(map, start, file_map_end, s->prot, false) != KERN_SUCCESS) {
+			snprintf(err, errlen, "cannot protect segment at %#llx",
+			    (unsigned long long)va);
+			return -1;
+		}
+	} else {
+		file_map_end = start;
+	}
+	if (mem_end > file_map_end) {
+		rv = vm_map_insert(map, NULL, 0, file_map_end, mem_end, s->prot,
+		    VM_PROT_ALL, 0);
+		if (rv != KERN_SUCCESS) {
+			snprintf(err, errlen, "cannot map bss at %#llx (vm_map_insert: %d)",
+			    (unsigned long long)file_map_end, rv);
+			return -1;
+		}
+	}
+	*mapped_end = mem_end;
+	return 0;
+}
+
+static int
+exec_load(struct kern *k, struct proc *p, const struct elf_image *img,
+    struct vm_object *obj, uint64_t bias, char *err, size_t errlen)
+{
+	vm_offset_t mapped_end = 0;
+
+	for (int i = 0; i < img->nsegs; i++)
+		if (exec_map_segment(p, obj, &img->segs[i], bias, &mapped_end,
+		    err, errlen) != 0)
+			return -1;
+	p->vm->brk_base = p->vm->brk = round_page(img->max_va + bias);
+	(void)k;
+	return 0;
+}
+
+static int
+exec_stack(struct kern *k, struct proc *p, const struct elf_image *img, uint64_t bias,
+    int argc, char *const *argv, int envc, char *const *envp, uint64_t *sp,
+    char *err, size_t errlen)
+{
+	struct vmspace *vm = p->vm;
+	struct stack_args sa;
+	uint8_t *buf;
+	size_t used;
+	int rv;
+
+	vm->stack_top = k->layout.stack_top;
+	vm->stack_size = k->layout.stack_size;
+	rv = vm_map_insert(&vm->map, NULL, 0, vm->stack_top - vm->stack_size,
+	    vm->stack_top, VM_PROT_READ | VM_PROT_WRITE, VM_PROT_ALL, 0);
+	if (rv != KERN_SUCCESS) {
+		snprintf(err, errlen, "cannot map the stack (vm_map_insert: %d)", rv);
+		return -1;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.arch = p->arch;
+	sa.argc = argc;
+	sa.argv = argv;
+	sa.envc = envc;
+	sa.envp = envp;
+	sa.execfn = p->path;
+	sa.phdr = img->phdr_va ? img->phdr_va + bias : 0;
+	sa.phent = img->phentsize;
+	sa.phnum = img->phnum;
+	sa.entry = img->entry + bias;
+	sa.uid = p->uid;
+	sa.gid = p->gid;
+	for (int i = 0; i < 16; i++)	/* byte by byte: host order never leaks */
+		sa.random16[i] = (uint8_t)prng_next(k->prng);
+	buf = malloc(STACK_IMAGE_MAX);
+	if (buf == NULL) {
+		snprintf(err, errlen, "out of host memory");
+		return -1;
+	}
+	if (elf_build_stack(&sa, buf, STACK_IMAGE_MAX, vm->stack_top, sp, &used) != 0) {
+		free(buf);
+		snprintf(err, errlen, "arguments and environment too large (E2BIG)");
+		return -1;
+	}
+	rv = copyout(p, buf, *sp, used);
+	free(buf);
+	if (rv != 0) {
+		snprintf(err, errlen, "cannot write the initial stack");
+		return -1;
+	}
+	return 0;
+}
+
+int
+kern_spawn(struct kern *k, const char *path, const uint8_t *image, size_t len,
+    int argc, char *const *argv, int envc, char *const *envp,
+    struct proc **out, char *err, size_t errlen)
+{
+	struct elf_limits lim = { .user_max = k->layout.user_max };
+	struct elf_image img;
+	struct proc *p = NULL;
+	struct vnode *vp = NULL;
+	struct vm_object *obj = NULL;
+	struct event ev;
+	uint64_t bias, sp;
+	char perr[200];
+
+	*out = NULL;
+	if (elf_parse(image, len, &lim, &img, perr, sizeof(perr)) != 0) {
+		snprintf(err, errlen, "%s: malformed ELF: %s", path, perr);
+		return -1;
+	}
+	if (img.arch != k->arch) {
+		snprintf(err, errlen, "%s: a %s program, but the machine is %s", path,
+		    sim_arch_name(img.arch), sim_arch_name(k->arch));
+		return -1;
+	}
+	bias = img.is_pie ? k->layout.pie_base : 0;
+	if (img.max_va + bias > k->layout.user_max) {
+		snprintf(err, errlen, "%s: image does not fit below %#llx", path,
+		    (unsigned long long)k->layout.user_max);
+		return -1;
+	}
+	if (k->nprocs == (int)nitems(k->procs)) {
+		snprintf(err, errlen, "too many processes");
+		return -1;
+	}
+	p = calloc(1, sizeof(*p));
+	/* In the guest the program is /NAME at the root of its file system:
+	 * AT_EXECFN and /proc/self/exe say so, whatever the host path. */
+	if (p == NULL || (p->td = calloc(1, sizeof(*p->td))) == NULL ||
+	    (p->path = malloc(strlen(path) + 2)) == NULL)
+		goto nomem;
+	sprintf(p->path, "/%s", strrchr(path, '/') ? strrchr(path, '/') + 1 : path);
+	p->pid = k->nextpid++;
+	p->arch = k->arch;
+	p->td->tid = p->pid;
+	p->td->p = p;
+	snprintf(p->comm, sizeof(p->comm), "%s",
+	    strrchr(path, '/') ? strrchr(path, '/') + 1 : path);
+	for (int i = 0; i < KRLIMIT_NLIMITS; i++)
+		p->rlim[i].cur = p->rlim[i].max = UINT64_MAX;
+	p->rlim[KRLIMIT_STACK].cur = k->layout.stack_size;
+	p->rlim[KRLIMIT_NOFILE].cur = p->rlim[KRLIMIT_NOFILE].max = 1024;
+	p->vm = vmspace_alloc(k);
+	if (p->vm == NULL)
+		goto nomem;
+	vp = exec_vnode(path, image, len);
+	if (vp == NULL)
+		goto nomem;
+	obj = vnode_object_for(vp);
+	vrele(vp);			/* the object holds the vnode now */
+	if (obj == NULL)
+		goto nomem;
+	if (exec_load(k, p, &img, obj, bias, err, errlen) != 0 ||
+	    exec_stack(k, p, &img, bias, argc, argv, envc, envp, &sp, err, errlen) != 0) {
+		vm_object_deallocate(obj);
+		kern_reap(k, p);
+		return -1;
+	}
+	vm_object_deallocate(obj);	/* the map entries hold it */
+	k->procs[k->nprocs++] = p;
+	ev = event_make(EV_EXEC, NULL, img.entry + bias);
+	snprintf(ev.detail, sizeof(ev.detail), "%s", path);
+	ev.pc = img.entry + bias;
+	event_emit(&ev, 1);
+	if (k->hw->map_changed(k->hw_arg, p) != 0) {
+		snprintf(err, errlen, "%s: the execution engine refused the address space", path);
+		return -1;
+	}
+	k->hw->reg_set(k->hw_arg, p->td, GREG_PC, img.entry + bias);
+	k->hw->reg_set(k->hw_arg, p->td, GREG_SP, sp);
+	if (sim_arch_is_mips(k->arch))
+		k->hw->reg_set(k->hw_arg, p->td, GREG_MIPS_T9, img.entry + bias);
+	*out = p;
+	return 0;
+nomem:
+	snprintf(err, errlen, "%s: out of memory loading the program", path);
+	if (p != NULL) {
+		if (p->vm == NULL) {
+			free(p->td);
+			free(p->path);
+			free(p);
+		} else {
+			kern_reap(k, p);
+		}
+	}
+	return -1;
+}

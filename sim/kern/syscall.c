@@ -1,0 +1,846 @@
+/*
+ * sim/kern/syscall.c — the Linux system-call ABI for amd64 and MIPS o32.
+ *
+ *   amd64: nr in rax; arguments rdi rsi rdx r10 r8 r9; result in rax,
+ *          -errno on error.
+ *   o32:   nr in v0 (4000 + n); arguments a0..a3, the 5th and 6th at
+ *          sp+16 and sp+20; result in v0 with a3 = 0, or errno in v0
+ *          with a3 = 1.
+ *
+ * Handlers take the arguments as 64-bit values and return a value or
+ * -errno (errno numbered as on amd64; translated for MIPS on return).
+ * A system call this kernel does not have returns -ENOSYS and logs a
+ * syscall_unimplemented event.
+ */
+#include "sim/kern/kern.h"
+#include "sim/base/event.h"
+#include "sim/base/prng.h"
+#include "vm/pmap.h"
+#include "vm/vm_object.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum sc {
+	SC_NONE, SC_READ, SC_WRITE, SC_OPEN, SC_OPENAT, SC_CLOSE, SC_LSEEK,
+	SC_LLSEEK, SC_MMAP, SC_MMAP2, SC_MPROTECT, SC_MUNMAP, SC_BRK,
+	SC_RT_SIGACTION, SC_RT_SIGPROCMASK, SC_IOCTL, SC_WRITEV, SC_ACCESS,
+	SC_FACCESSAT, SC_SCHED_YIELD, SC_MADVISE, SC_GETPID, SC_GETTID,
+	SC_GETPPID, SC_EXIT, SC_EXIT_GROUP, SC_UNAME, SC_READLINK,
+	SC_READLINKAT, SC_GETUID, SC_GETEUID, SC_GETGID, SC_GETEGID,
+	SC_ARCH_PRCTL, SC_SET_THREAD_AREA, SC_SET_TID_ADDRESS,
+	SC_SET_ROBUST_LIST, SC_RSEQ, SC_CLOCK_GETTIME, SC_CLOCK_GETTIME64,
+	SC_GETTIMEOFDAY, SC_PRLIMIT64, SC_GETRLIMIT, SC_GETRANDOM, SC_FSTAT,
+	SC_NEWFSTATAT, SC_STATX, SC_KILL, SC_TGKILL, SC_CACHEFLUSH,
+	SC_FUTEX, SC_FSTAT64, SC_FSTATAT64,
+};
+
+struct sc_entry {
+	int nr;
+	enum sc sc;
+	const char *name;
+};
+
+static const struct sc_entry sc_amd64[] = {
+	{ 0, SC_READ, "read" }, { 1, SC_WRITE, "write" }, { 2, SC_OPEN, "open" },
+	{ 3, SC_CLOSE, "close" }, { 5, SC_FSTAT, "fstat" }, { 8, SC_LSEEK, "lseek" },
+	{ 9, SC_MMAP, "mmap" }, { 10, SC_MPROTECT, "mprotect" },
+	{ 11, SC_MUNMAP, "munmap" }, { 12, SC_BRK, "brk" },
+	{ 13, SC_RT_SIGACTION, "rt_sigaction" },
+	{ 14, SC_RT_SIGPROCMASK, "rt_sigprocmask" }, { 16, SC_IOCTL, "ioctl" },
+	{ 20, SC_WRITEV, "writev" }, { 21, SC_ACCESS, "access" },
+	{ 24, SC_SCHED_YIELD, "sched_yield" }, { 28, SC_MADVISE, "madvise" },
+	{ 39, SC_GETPID, "getpid" }, { 60, SC_EXIT, "exit" },
+	{ 62, SC_KILL, "kill" }, { 63, SC_UNAME, "uname" },
+	{ 89, SC_READLINK, "readlink" }, { 96, SC_GETTIMEOFDAY, "gettimeofday" },
+	{ 97, SC_GETRLIMIT, "getrlimit" }, { 102, SC_GETUID, "getuid" },
+	{ 104, SC_GETGID, "getgid" }, { 107, SC_GETEUID, "geteuid" },
+	{ 108, SC_GETEGID, "getegid" }, { 110, SC_GETPPID, "getppid" },
+	{ 158, SC_ARCH_PRCTL, "arch_prctl" }, { 186, SC_GETTID, "gettid" },
+	{ 202, SC_FUTEX, "futex" }, { 218, SC_SET_TID_ADDRESS, "set_tid_address" },
+	{ 228, SC_CLOCK_GETTIME, "clock_gettime" },
+	{ 231, SC_EXIT_GROUP, "exit_group" }, { 234, SC_TGKILL, "tgkill" },
+	{ 257, SC_OPENAT, "openat" }, { 262, SC_NEWFSTATAT, "newfstatat" },
+	{ 267, SC_READLINKAT, "readlinkat" }, { 269, SC_FACCESSAT, "faccessat" },
+	{ 273, SC_SET_ROBUST_LIST, "set_robust_list" },
+	{ 302, SC_PRLIMIT64, "prlimit64" }, { 318, SC_GETRANDOM, "getrandom" },
+	{ 332, SC_STATX, "statx" }, { 334, SC_RSEQ, "rseq" },
+};
+
+static const struct sc_entry sc_o32[] = {
+	{ 4001, SC_EXIT, "exit" }, { 4003, SC_READ, "read" },
+	{ 4004, SC_WRITE, "write" }, { 4005, SC_OPEN, "open" },
+	{ 4006, SC_CLOSE, "close" }, { 4019, SC_LSEEK, "lseek" },
+	{ 4020, SC_GETPID, "getpid" }, { 4024, SC_GETUID, "getuid" },
+	{ 4033, SC_ACCESS, "access" }, { 4037, SC_KILL, "kill" },
+	{ 4045, SC_BRK, "brk" }, { 4047, SC_GETGID, "getgid" },
+	{ 4049, SC_GETEUID, "geteuid" }, { 4050, SC_GETEGID, "getegid" },
+	{ 4054, SC_IOCTL, "ioctl" }, { 4064, SC_GETPPID, "getppid" },
+	{ 4076, SC_GETRLIMIT, "getrlimit" },
+	{ 4078, SC_GETTIMEOFDAY, "gettimeofday" },
+	{ 4085, SC_READLINK, "readlink" }, { 4090, SC_MMAP, "mmap" },
+	{ 4091, SC_MUNMAP, "munmap" }, { 4122, SC_UNAME, "uname" },
+	{ 4125, SC_MPROTECT, "mprotect" }, { 4140, SC_LLSEEK, "_llseek" },
+	{ 4146, SC_WRITEV, "writev" }, { 4147, SC_CACHEFLUSH, "cacheflush" },
+	{ 4162, SC_SCHED_YIELD, "sched_yield" },
+	{ 4194, SC_RT_SIGACTION, "rt_sigaction" },
+	{ 4195, SC_RT_SIGPROCMASK, "rt_sigprocmask" },
+	{ 4210, SC_MMAP2, "mmap2" }, { 4215, SC_FSTAT64, "fstat64" },
+	{ 4218, SC_MADVISE, "madvise" }, { 4222, SC_GETTID, "gettid" },
+	{ 4238, SC_FUTEX, "futex" }, { 4246, SC_EXIT_GROUP, "exit_group" },
+	{ 4252, SC_SET_TID_ADDRESS, "set_tid_address" },
+	{ 4263, SC_CLOCK_GETTIME, "clock_gettime" }, { 4266, SC_TGKILL, "tgkill" },
+	{ 4283, SC_SET_THREAD_AREA, "set_thread_area" },
+	{ 4288, SC_OPENAT, "openat" }, { 4293, SC_FSTATAT64, "fstatat64" },
+	{ 4298, SC_READLINKAT, "readlinkat" }, { 4300, SC_FACCESSAT, "faccessat" },
+	{ 4309, SC_SET_ROBUST_LIST, "set_robust_list" },
+	{ 4338, SC_PRLIMIT64, "prlimit64" }, { 4353, SC_GETRANDOM, "getrandom" },
+	{ 4366, SC_STATX, "statx" }, { 4367, SC_RSEQ, "rseq" },
+	{ 4403, SC_CLOCK_GETTIME64, "clock_gettime64" },
+};
+
+static const struct sc_entry *
+sc_lookup(enum sim_arch arch, uint64_t nr)
+{
+	const struct sc_entry *t = arch == ARCH_AMD64 ? sc_amd64 : sc_o32;
+	size_t n = arch == ARCH_AMD64 ? nitems(sc_amd64) : nitems(sc_o32);
+
+	for (size_t i = 0; i < n; i++)
+		if ((uint64_t)t[i].nr == nr)
+			return &t[i];
+	return NULL;
+}
+
+/* errno as the guest ABI numbers it (MIPS renumbers a few). */
+static int64_t
+guest_errno(enum sim_arch arch, int64_t e)
+{
+	if (arch == ARCH_AMD64)
+		return e;
+	switch (e) {
+	case ENOSYS: return 89;
+	case ENAMETOOLONG: return 78;
+	default: return e;	/* the classic 1..34 agree */
+	}
+}
+
+/* ---- guest data in the guest's byte order -------------------------- */
+
+struct sc_ctx {
+	struct kern *k;
+	struct thread *td;
+	struct proc *p;
+	enum sim_arch arch;
+	bool be;		/* big-endian guest */
+	unsigned word;		/* bytes in a long / pointer */
+};
+
+static void
+put_uint(const struct sc_ctx *c, uint8_t *buf, uint64_t v, unsigned bytes)
+{
+	for (unsigned i = 0; i < bytes; i++) {
+		unsigned shift = c->be ? 8 * (bytes - 1 - i) : 8 * i;
+		buf[i] = (uint8_t)(v >> shift);
+	}
+}
+
+static uint64_t
+get_uint(const struct sc_ctx *c, const uint8_t *buf, unsigned bytes)
+{
+	uint64_t v = 0;
+
+	for (unsigned i = 0; i < bytes; i++) {
+		unsigned shift = c->be ? 8 * (bytes - 1 - i) : 8 * i;
+		v |= (uint64_t)buf[i] << shift;
+	}
+	return v;
+}
+
+static int64_t
+copyout_uint(const struct sc_ctx *c, vm_offset_t uva, uint64_t v, unsigned bytes)
+{
+	uint8_t b[8];
+
+	put_uint(c, b, v, bytes);
+	return copyout(c->p, b, uva, bytes) ? -EFAULT : 0;
+}
+
+/* ---- file descriptors: the console only, until the VFS ----------- */
+
+static bool
+fd_is_console(int64_t fd)
+{
+	return fd >= 0 && fd <= 2;
+}
+
+static int64_t
+sys_write_buf(struct sc_ctx *c, int64_t fd, vm_offset_t buf, uint64_t len)
+{
+	uint8_t chunk[4096];
+	uint64_t done = 0;
+
+	if (!fd_is_console(fd) || fd == 0)
+		return -EBADF;
+	while (done < len) {
+		size_t n = (size_t)MIN(len - done, sizeof(chunk));
+
+		if (copyin(c->p, buf + done, chunk, n) != 0)
+			return done > 0 ? (int64_t)done : -EFAULT;
+		c->k->hw->console(c->k->hw_arg, (int)fd, chunk, n);
+		done += n;
+	}
+	return (int64_t)done;
+}
+
+static int64_t
+sys_writev(struct sc_ctx *c, int64_t fd, vm_offset_t iov, int64_t cnt)
+{
+	int64_t total = 0;
+
+	if (cnt < 0 || cnt > 1024)
+		return -EINVAL;
+	for (int64_t i = 0; i < cnt; i++) {
+		uint8_t ent[16];
+		uint64_t base, len;
+		int64_t r;
+
+		if (copyin(c->p, iov + (uint64_t)i * 2 * c->word, ent, 2 * c->word) != 0)
+			return total > 0 ? total : -EFAULT;
+		base = get_uint(c, ent, c->word);
+		len = get_uint(c, ent + c->word, c->word);
+		if (len == 0)
+			continue;
+		r = sys_write_buf(c, fd, base, len);
+		if (r < 0)
+			return total > 0 ? total : r;
+		total += r;
+	}
+	return total;
+}
+
+/* ---- memory ------------------------------------------------------- */
+
+#define LMAP_SHARED		0x01
+#define LMAP_PRIVATE		0x02
+#define LMAP_FIXED		0x10
+#define LMAP_ANON_AMD64		0x20
+#define LMAP_ANON_MIPS		0x800
+#define LMAP_FIXED_NOREPLACE	0x100000
+
+static int
+map_changed(struct sc_ctx *c)
+{
+	return c->k->hw->map_changed(c->k->hw_arg, c->p);
+}
+
+static vm_prot_t
+guest_prot(int64_t prot)
+{
+	return (vm_prot_t)(prot & VM_PROT_ALL);
+}
+
+static int64_t
+sys_mmap(struct sc_ctx *c, uint64_t addr, uint64_t len, int64_t prot, int64_t flags,
+    int64_t fd, uint64_t off)
+{
+	struct vm_map *map = &c->p->vm->map;
+	uint64_t anon = c->arch == ARCH_AMD64 ? LMAP_ANON_AMD64 : LMAP_ANON_MIPS;
+	vm_offset_t va;
+	vm_size_t size;
+	int rv;
+
+	if (len == 0 || (addr & PAGE_MASK) || (off & PAGE_MASK))
+		return -EINVAL;
+	size = round_page(len);
+	if (size < len)
+		return -ENOMEM;
+	if (!(flags & (LMAP_SHARED | LMAP_PRIVATE)))
+		return -EINVAL;
+	if (!(flags & anon)) {
+		/* XXX: file mappings need file descriptors: the VFS comes
+		 * with the processes issue; the loader maps files already. */
+		(void)fd;
+		return -EBADF;
+	}
+	/* XXX: MAP_SHARED anonymous memory is treated as private until
+	 * fork exists (nobody else can see it before then). */
+	if (flags & (LMAP_FIXED | LMAP_FIXED_NOREPLACE)) {
+		va = addr;
+		if (va < map->min_offset || va + size > map->max_offset || va + size < va)
+			return -ENOMEM;
+		if (flags & LMAP_FIXED_NOREPLACE) {
+			struct vm_map_entry *e;
+			if (vm_map_lookup_entry(map, va, &e) ||
+			    (e->next != &map->header && e->next->start < va + size))
+				return -EEXIST;
+		} else {
+			vm_map_remove(map, va, va + size);
+		}
+		rv = vm_map_insert(map, NULL, 0, va, va + size, guest_prot(prot),
+		    VM_PROT_ALL, 0);
+	} else {
+		va = addr != 0 && addr >= c->k->layout.user_min ? addr : c->k->layout.mmap_base;
+		rv = vm_map_find(map, NULL, 0, &va, size, VMFS_ANY_SPACE,
+		    guest_prot(prot), VM_PROT_ALL, 0);
+		if (rv != KERN_SUCCESS && va != c->k->layout.mmap_base) {
+			va = c->k->layout.user_min;
+			rv = vm_map_find(map, NULL, 0, &va, size, VMFS_ANY_SPACE,
+			    guest_prot(prot), VM_PROT_ALL, 0);
+		}
+	}
+	if (rv != KERN_SUCCESS)
+		return -ENOMEM;
+	if (map_changed(c) != 0)
+		return -ENOMEM;
+	return (int64_t)va;
+}
+
+static int64_t
+sys_munmap(struct sc_ctx *c, uint64_t addr, uint64_t len)
+{
+	struct vm_map *map = &c->p->vm->map;
+
+	if ((addr & PAGE_MASK) || len == 0 || addr + len < addr)
+		return -EINVAL;
+	if (addr < map->min_offset || addr + len > map->max_offset)
+		return -EINVAL;
+	vm_map_remove(map, addr, addr + round_page(len));
+	return map_changed(c) == 0 ? 0 : -ENOMEM;
+}
+
+/* Every page of [start, end) is mapped. */
+static bool
+range_mapped(struct vm_map *map, vm_offset_t start, vm_offset_t end)
+{
+	struct vm_map_entry *e;
+	vm_offset_t a = start;
+
+	while (a < end) {
+		if (!vm_map_lookup_entry(map, a, &e))
+			return false;
+		a = e->end;
+	}
+	return true;
+}
+
+static int64_t
+sys_mprotect(struct sc_ctx *c, uint64_t addr, uint64_t len, int64_t prot)
+{
+	struct vm_map *map = &c->p->vm->map;
+	vm_offset_t end = addr + round_page(len);
+	int rv;
+
+	if (addr & PAGE_MASK)
+		return -EINVAL;
+	if (len == 0)
+		return 0;
+	if (end < addr || !range_mapped(map, addr, end))
+		return -ENOMEM;
+	rv = vm_map_protect(map, addr, end, guest_prot(prot), false);
+	if (rv == KERN_PROTECTION_FAILURE)
+		return -EACCES;
+	if (rv != KERN_SUCCESS)
+		return -ENOMEM;
+	return map_changed(c) == 0 ? 0 : -ENOMEM;
+}
+
+static int64_t
+sys_brk(struct sc_ctx *c, uint64_t addr)
+{
+	struct vmspace *vm = c->p->vm;
+	vm_offset_t old_end = round_page(vm->brk), new_end = round_page(addr);
+
+	if (addr < vm->brk_base || addr >= vm->map.max_offset)
+		return (int64_t)vm->brk;
+	if (new_end > old_end) {
+		if (vm_map_insert(&vm->map, NULL, 0, old_end, new_end,
+		    VM_PROT_READ | VM_PROT_WRITE, VM_PROT_ALL, 0) != KERN_SUCCESS)
+			return (int64_t)vm->brk;	/* collides: brk fails */
+	} else if (new_end < old_end) {
+		vm_map_remove(&vm->map, new_end, old_end);
+	}
+	vm->brk = addr;
+	if (new_end != old_end && map_changed(c) != 0)
+		return -ENOMEM;
+	return (int64_t)vm->brk;
+}
+
+#define LMADV_DONTNEED 4
+
+static int64_t
+sys_madvise(struct sc_ctx *c, uint64_t addr, uint64_t len, int64_t advice)
+{
+	struct vm_map *map = &c->p->vm->map;
+	vm_offset_t end = addr + round_page(len);
+	struct vm_map_entry *e;
+
+	if (addr & PAGE_MASK || end < addr)
+		return -EINVAL;
+	if (advice != LMADV_DONTNEED)
+		return 0;	/* advice only: ignoring it is correct */
+	if (!range_mapped(map, addr, end))
+		return -ENOMEM;
+	/* Drop the pages: the next touch sees zeros (anonymous memory) or
+	 * the file again (private file mappings). */
+	for (vm_map_lookup_entry(map, addr, &e); e != &map->header && e->start < end;
+	    e = e->next) {
+		vm_offset_t s = MAX(e->start, addr), t = MIN(e->end, end);
+
+		pmap_remove(map->pmap, s, t);
+		if (e->object != NULL && e->object->type == OBJT_DEFAULT)
+			vm_object_page_remove(e->object,
+			    atop(e->offset + (s - e->start)),
+			    atop(e->offset + (t - e->start)));
+	}
+	return 0;
+}
+
+/* ---- identity, time, limits -------------------------------------- */
+
+static int64_t
+sys_uname(struct sc_ctx *c, vm_offset_t buf)
+{
+	char u[6][65];
+
+	memset(u, 0, sizeof(u));
+	snprintf(u[0], 65, "Linux");
+	snprintf(u[1], 65, "vmsim");
+	snprintf(u[2], 65, "6.1.0-vmsim");
+	snprintf(u[3], 65, "#1 SMP vmsim");
+	snprintf(u[4], 65, "%s", c->arch == ARCH_AMD64 ? "x86_64" : "mips");
+	snprintf(u[5], 65, "(none)");
+	return copyout(c->p, u, buf, sizeof(u)) ? -EFAULT : 0;
+}
+
+static uint64_t
+now_ns(const struct sc_ctx *c)
+{
+	uint64_t cyc = c->k->clock_cycles ? *c->k->clock_cycles : 0;
+
+	return cyc * (1000000000ull / c->k->cpu_hz);
+}
+
+/* A timespec/timeval of two fields of field_bytes each. */
+static int64_t
+copyout_time(const struct sc_ctx *c, vm_offset_t uva, uint64_t sec, uint64_t frac,
+    unsigned field_bytes)
+{
+	uint8_t b[16];
+
+	put_uint(c, b, sec, field_bytes);
+	put_uint(c, b + field_bytes, frac, field_bytes);
+	return copyout(c->p, b, uva, 2 * field_bytes) ? -EFAULT : 0;
+}
+
+static int64_t
+sys_clock_gettime(struct sc_ctx *c, int64_t clk, vm_offset_t ts, unsigned field_bytes)
+{
+	/* Epoch for CLOCK_REALTIME: a fixed date (2020-01-01), so runs are
+	 * reproducible; every clock advances with CPU 0's cycles. */
+	uint64_t ns = now_ns(c) + (clk == 0 ? 1577836800ull * 1000000000ull : 0);
+
+	if (clk < 0 || clk > 11)
+		return -EINVAL;
+	return copyout_time(c, ts, ns / 1000000000ull, ns % 1000000000ull, field_bytes);
+}
+
+static int64_t
+sys_gettimeofday(struct sc_ctx *c, vm_offset_t tv)
+{
+	uint64_t ns = now_ns(c) + 1577836800ull * 1000000000ull;
+
+	if (tv == 0)
+		return 0;
+	return copyout_time(c, tv, ns / 1000000000ull, (ns % 1000000000ull) / 1000,
+	    c->word);
+}
+
+static int64_t
+sys_prlimit64(struct sc_ctx *c, int64_t pid, int64_t res, vm_offset_t newp, vm_offset_t oldp)
+{
+	struct rlimit64 *rl;
+	uint8_t b[16];
+
+	if (pid != 0 && pid != c->p->pid)
+		return -ESRCH;
+	if (res < 0 || res >= KRLIMIT_NLIMITS)
+		return -EINVAL;
+	rl = &c->p->rlim[res];
+	if (oldp != 0) {
+		put_uint(c, b, rl->cur, 8);
+		put_uint(c, b + 8, rl->max, 8);
+		if (copyout(c->p, b, oldp, 16) != 0)
+			return -EFAULT;
+	}
+	if (newp != 0) {
+		uint64_t cur, max;
+
+		if (copyin(c->p, newp, b, 16) != 0)
+			return -EFAULT;
+		cur = get_uint(c, b, 8);
+		max = get_uint(c, b + 8, 8);
+		if (cur > max || (max > rl->max && c->p->uid != 0))
+			return cur > max ? -EINVAL : -EPERM;
+		rl->cur = cur;
+		rl->max = max;
+	}
+	return 0;
+}
+
+static int64_t
+sys_getrlimit(struct sc_ctx *c, int64_t res, vm_offset_t oldp)
+{
+	/* o32 uses 32-bit fields with RLIM_INFINITY 0x7fffffff. */
+	uint64_t inf = c->arch == ARCH_AMD64 ? UINT64_MAX : 0x7fffffffull;
+	struct rlimit64 *rl;
+	uint8_t b[16];
+
+	if (res < 0 || res >= KRLIMIT_NLIMITS)
+		return -EINVAL;
+	rl = &c->p->rlim[res];
+	put_uint(c, b, MIN(rl->cur, inf), c->word);
+	put_uint(c, b + c->word, MIN(rl->max, inf), c->word);
+	return copyout(c->p, b, oldp, 2 * c->word) ? -EFAULT : 0;
+}
+
+static int64_t
+sys_getrandom(struct sc_ctx *c, vm_offset_t buf, uint64_t len)
+{
+	uint8_t chunk[256];
+	uint64_t done = 0;
+
+	len = MIN(len, 33554431ull);
+	while (done < len) {
+		size_t n = (size_t)MIN(len - done, sizeof(chunk));
+
+		for (size_t i = 0; i < n; i++)
+			chunk[i] = (uint8_t)prng_next(c->k->prng);
+		if (copyout(c->p, chunk, buf + done, n) != 0)
+			return done ? (int64_t)done : -EFAULT;
+		done += n;
+	}
+	return (int64_t)done;
+}
+
+static int64_t
+sys_readlink(struct sc_ctx *c, vm_offset_t path, vm_offset_t buf, uint64_t size)
+{
+	char name[256];
+	size_t n;
+	int e = copyinstr(c->p, path, name, sizeof(name));
+
+	if (e != 0)
+		return -e;
+	if (strcmp(name, "/proc/self/exe") != 0)
+		return -ENOENT;
+	n = MIN(strlen(c->p->path), size);
+	return copyout(c->p, c->p->path, buf, n) ? -EFAULT : (int64_t)n;
+}
+
+/* ---- stat of the console ----------------------------------------- */
+
+#define LS_IFCHR 0020000
+
+/* statx (generic layout, same on every ABI). */
+static int64_t
+sys_statx(struct sc_ctx *c, int64_t dirfd, vm_offset_t path, int64_t flags,
+    vm_offset_t buf)
+{
+	uint8_t s[256];
+	char name[256];
+	int e = copyinstr(c->p, path, name, sizeof(name));
+
+	(void)flags;
+	if (e != 0)
+		return -e;
+	if (name[0] != '\0' || !fd_is_console(dirfd))
+		return name[0] ? -ENOENT : -EBADF;
+	memset(s, 0, sizeof(s));
+	put_uint(c, s + 0x00, 0x7ff, 4);		/* stx_mask: basic stats */
+	put_uint(c, s + 0x04, 4096, 4);		/* stx_blksize */
+	put_uint(c, s + 0x10, 1, 4);			/* stx_nlink */
+	put_uint(c, s + 0x14, c->p->uid, 4);		/* stx_uid */
+	put_uint(c, s + 0x18, c->p->gid, 4);		/* stx_gid */
+	put_uint(c, s + 0x1c, LS_IFCHR | 0620, 2);	/* stx_mode */
+	put_uint(c, s + 0x20, 3 + (uint64_t)dirfd, 8);	/* stx_ino */
+	put_uint(c, s + 0x80, 136, 4);		/* stx_rdev_major: a pts */
+	put_uint(c, s + 0x88, 0, 4);			/* stx_dev_major */
+	put_uint(c, s + 0x8c, 22, 4);			/* stx_dev_minor */
+	return copyout(c->p, s, buf, sizeof(s)) ? -EFAULT : 0;
+}
+
+/* amd64 struct stat (144 bytes). */
+static int64_t
+sys_fstat_amd64(struct sc_ctx *c, int64_t fd, vm_offset_t buf)
+{
+	uint8_t s[144];
+
+	if (!fd_is_console(fd))
+		return -EBADF;
+	memset(s, 0, sizeof(s));
+	put_uint(c, s + 0, 22, 8);			/* st_dev */
+	put_uint(c, s + 8, 3 + (uint64_t)fd, 8);	/* st_ino */
+	put_uint(c, s + 16, 1, 8);			/* st_nlink */
+	put_uint(c, s + 24, LS_IFCHR | 0620, 4);	/* st_mode */
+	put_uint(c, s + 28, c->p->uid, 4);		/* st_uid */
+	put_uint(c, s + 32, c->p->gid, 4);		/* st_gid */
+	put_uint(c, s + 40, (136ull << 8), 8);	/* st_rdev */
+	put_uint(c, s + 56, 4096, 8);			/* st_blksize */
+	return copyout(c->p, s, buf, sizeof(s)) ? -EFAULT : 0;
+}
+
+static int64_t
+sys_newfstatat(struct sc_ctx *c, int64_t dirfd, vm_offset_t path, vm_offset_t buf)
+{
+	char name[256];
+	int e = copyinstr(c->p, path, name, sizeof(name));
+
+	if (e != 0)
+		return -e;
+	if (name[0] != '\0')
+		return -ENOENT;
+	return sys_fstat_amd64(c, dirfd, buf);
+}
+
+/* ---- signals ------------------------------------------------------- */
+
+static int64_t
+sys_rt_sigaction(struct sc_ctx *c, int64_t sig, vm_offset_t act, vm_offset_t oact)
+{
+	/* The kernel's struct sigaction: 32 bytes on amd64, 24 on o32.
+	 * Kept as raw bytes: it round-trips; delivery uses default actions. */
+	size_t sz = c->arch == ARCH_AMD64 ? 32 : 24;
+	uint8_t *slot;
+
+	if (sig < 1 || sig >= KERN_NSIG || sig == KSIGKILL || sig == 19 /* STOP */)
+		return -EINVAL;
+	slot = (uint8_t *)c->p->sigaction[sig];
+	if (oact != 0 && copyout(c->p, slot, oact, sz) != 0)
+		return -EFAULT;
+	if (act != 0 && copyin(c->p, act, slot, sz) != 0)
+		return -EFAULT;
+	return 0;
+}
+
+static int64_t
+sys_rt_sigprocmask(struct sc_ctx *c, int64_t how, vm_offset_t set, vm_offset_t oset,
+    uint64_t sigsetsize)
+{
+	/* SIG_BLOCK/UNBLOCK/SETMASK: 0/1/2 on amd64, 1/2/3 on MIPS. */
+	int64_t base = c->arch == ARCH_AMD64 ? 0 : 1;
+	uint8_t b[8];
+	uint64_t nm;
+
+	if (sigsetsize != 8 && sigsetsize != 16)
+		return -EINVAL;
+	if (oset != 0 && copyout_uint(c, oset, c->p->sigmask, 8) != 0)
+		return -EFAULT;
+	if (set == 0)
+		return 0;
+	if (copyin(c->p, set, b, 8) != 0)
+		return -EFAULT;
+	nm = get_uint(c, b, 8);
+	if (how == base)
+		c->p->sigmask |= nm;
+	else if (how == base + 1)
+		c->p->sigmask &= ~nm;
+	else if (how == base + 2)
+		c->p->sigmask = nm;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static int64_t
+sys_kill(struct sc_ctx *c, int64_t pid, int64_t sig)
+{
+	if (pid != c->p->pid && pid != 0 && pid != -1)
+		return -ESRCH;
+	if (sig < 0 || sig >= KERN_NSIG)
+		return -EINVAL;
+	if (sig != 0 && c->p->pending_sig == 0) {
+		c->p->pending_sig = (int)sig;
+		c->p->sig_addr = 0;
+	}
+	return 0;
+}
+
+/* ---- dispatch ------------------------------------------------------- */
+
+static int64_t
+sc_unimplemented(struct sc_ctx *c, uint64_t nr, const char *name)
+{
+	struct event ev = event_make(EV_SYSCALL_UNIMPLEMENTED, name, 0);
+
+	snprintf(ev.detail, sizeof(ev.detail), "nr=%llu%s%s",
+	    (unsigned long long)nr, name ? " " : "", name ? name : "");
+	event_emit(&ev, 0);
+	c->k->stats.syscalls_unimplemented++;
+	return -ENOSYS;
+}
+
+static int64_t
+sc_dispatch(struct sc_ctx *c, uint64_t nr, const uint64_t *a)
+{
+	const struct sc_entry *e = sc_lookup(c->arch, nr);
+	struct thread *td = c->td;
+	const struct kern_hw_ops *hw = c->k->hw;
+
+	if (e == NULL)
+		return sc_unimplemented(c, nr, NULL);
+	switch (e->sc) {
+	case SC_READ:
+		return fd_is_console((int64_t)a[0]) ? 0 : -EBADF;	/* stdin: empty */
+	case SC_WRITE:
+		return sys_write_buf(c, (int64_t)a[0], a[1], a[2]);
+	case SC_WRITEV:
+		return sys_writev(c, (int64_t)a[0], a[1], (int64_t)a[2]);
+	case SC_OPEN: case SC_OPENAT: case SC_ACCESS: case SC_FACCESSAT:
+		return -ENOENT;		/* XXX: the guest root is empty until the VFS */
+	case SC_CLOSE:
+		return fd_is_console((int64_t)a[0]) ? 0 : -EBADF;
+	case SC_LSEEK: case SC_LLSEEK:
+		return fd_is_console((int64_t)a[0]) ? -ESPIPE : -EBADF;
+	case SC_IOCTL:
+		return fd_is_console((int64_t)a[0]) ? -ENOTTY : -EBADF;
+	case SC_MMAP:
+		return sys_mmap(c, a[0], a[1], (int64_t)a[2], (int64_t)a[3],
+		    (int64_t)a[4], a[5]);
+	case SC_MMAP2:
+		return sys_mmap(c, a[0], a[1], (int64_t)a[2], (int64_t)a[3],
+		    (int64_t)a[4], a[5] << 12);
+	case SC_MUNMAP:
+		return sys_munmap(c, a[0], a[1]);
+	case SC_MPROTECT:
+		return sys_mprotect(c, a[0], a[1], (int64_t)a[2]);
+	case SC_BRK:
+		return sys_brk(c, a[0]);
+	case SC_MADVISE:
+		return sys_madvise(c, a[0], a[1], (int64_t)a[2]);
+	case SC_RT_SIGACTION:
+		return sys_rt_sigaction(c, (int64_t)a[0], a[1], a[2]);
+	case SC_RT_SIGPROCMASK:
+		return sys_rt_sigprocmask(c, (int64_t)a[0], a[1], a[2], a[3]);
+	case SC_SCHED_YIELD:
+		return 0;
+	case SC_GETPID: case SC_GETTID:
+		return c->p->pid;
+	case SC_GETPPID:
+		return c->p->ppid;
+	case SC_GETUID: case SC_GETEUID:
+		return c->p->uid;
+	case SC_GETGID: case SC_GETEGID:
+		return c->p->gid;
+	case SC_EXIT: case SC_EXIT_GROUP:
+		kern_exit(c->k, c->p, (int)((a[0] & 0xff) << 8));
+		return 0;
+	case SC_UNAME:
+		return sys_uname(c, a[0]);
+	case SC_READLINK:
+		return sys_readlink(c, a[0], a[1], a[2]);
+	case SC_READLINKAT:
+		return sys_readlink(c, a[1], a[2], a[3]);
+	case SC_ARCH_PRCTL:
+		if (a[0] == 0x1002) {		/* ARCH_SET_FS */
+			hw->reg_set(c->k->hw_arg, td, GREG_X86_FS_BASE, a[1]);
+			return 0;
+		}
+		if (a[0] == 0x1003)		/* ARCH_GET_FS */
+			return copyout_uint(c, a[1],
+			    hw->reg_get(c->k->hw_arg, td, GREG_X86_FS_BASE), 8);
+		return -EINVAL;
+	case SC_SET_THREAD_AREA:
+		hw->reg_set(c->k->hw_arg, td, GREG_MIPS_USERLOCAL, a[0]);
+		return 0;
+	case SC_SET_TID_ADDRESS:
+		td->clear_child_tid = a[0];
+		return td->tid;
+	case SC_SET_ROBUST_LIST:
+		return 0;	/* the list matters only when threads die */
+	case SC_CLOCK_GETTIME:
+		return sys_clock_gettime(c, (int64_t)a[0], a[1], c->word);
+	case SC_CLOCK_GETTIME64:
+		return sys_clock_gettime(c, (int64_t)a[0], a[1], 8);
+	case SC_GETTIMEOFDAY:
+		return sys_gettimeofday(c, a[0]);
+	case SC_PRLIMIT64:
+		return sys_prlimit64(c, (int64_t)a[0], (int64_t)a[1], a[2], a[3]);
+	case SC_GETRLIMIT:
+		return sys_getrlimit(c, (int64_t)a[0], a[1]);
+	case SC_GETRANDOM:
+		return sys_getrandom(c, a[0], a[1]);
+	case SC_FSTAT:
+		return sys_fstat_amd64(c, (int64_t)a[0], a[1]);
+	case SC_NEWFSTATAT:
+		return sys_newfstatat(c, (int64_t)a[0], a[1], a[2]);
+	case SC_STATX:
+		return sys_statx(c, (int64_t)(int32_t)a[0], a[1], (int64_t)a[2], a[4]);
+	case SC_KILL:
+		return sys_kill(c, (int64_t)(int32_t)a[0], (int64_t)a[1]);
+	case SC_TGKILL:
+		return sys_kill(c, (int64_t)(int32_t)a[1], (int64_t)a[2]);
+	case SC_CACHEFLUSH:
+		return 0;	/* no I-cache model yet: nothing is stale */
+	case SC_RSEQ: case SC_FUTEX: case SC_FSTAT64: case SC_FSTATAT64:
+	case SC_NONE:
+		break;
+	}
+	return sc_unimplemented(c, nr, e->name);
+}
+
+void
+kern_syscall(struct kern *k, struct thread *td)
+{
+	const struct kern_hw_ops *hw = k->hw;
+	struct sc_ctx c = {
+		.k = k, .td = td, .p = td->p, .arch = k->arch,
+		.be = k->arch == ARCH_MIPS,
+		.word = k->arch == ARCH_AMD64 ? 8 : 4,
+	};
+	uint64_t a[6], nr;
+	int64_t r;
+
+	k->stats.syscalls++;
+	td->p->nsyscalls++;
+	if (k->arch == ARCH_AMD64) {
+		static const enum guest_reg regs[6] = {
+			GREG_X86_RDI, GREG_X86_RSI, GREG_X86_RDX,
+			GREG_X86_R10, GREG_X86_R8, GREG_X86_R9,
+		};
+		nr = hw->reg_get(k->hw_arg, td, GREG_X86_RAX);
+		for (int i = 0; i < 6; i++)
+			a[i] = hw->reg_get(k->hw_arg, td, regs[i]);
+	} else {
+		static const enum guest_reg regs[4] = {
+			GREG_MIPS_A0, GREG_MIPS_A1, GREG_MIPS_A2, GREG_MIPS_A3,
+		};
+		uint64_t sp = hw->reg_get(k->hw_arg, td, GREG_SP);
+		uint8_t st[8];
+
+		nr = hw->reg_get(k->hw_arg, td, GREG_MIPS_V0);
+		for (int i = 0; i < 4; i++)
+			a[i] = hw->reg_get(k->hw_arg, td, regs[i]);
+		/* Arguments 5 and 6 live on the user stack; a bad stack
+		 * reads as zeros (the call then fails on its own terms). */
+		if (copyin(td->p, sp + 16, st, 8) == 0) {
+			a[4] = get_uint(&c, st, 4);
+			a[5] = get_uint(&c, st + 4, 4);
+		} else {
+			a[4] = a[5] = 0;
+		}
+	}
+	r = sc_dispatch(&c, nr, a);
+	if (td->p->exited)
+		return;
+	if (k->arch == ARCH_AMD64) {
+		hw->reg_set(k->hw_arg, td, GREG_X86_RAX, (uint64_t)r);
+	} else if (r < 0 && r > -4096) {
+		hw->reg_set(k->hw_arg, td, GREG_MIPS_V0, (uint64_t)guest_errno(k->arch, -r));
+		hw->reg_set(k->hw_arg, td, GREG_MIPS_A3, 1);
+	} else {
+		hw->reg_set(k->hw_arg, td, GREG_MIPS_V0, (uint64_t)r);
+		hw->reg_set(k->hw_arg, td, GREG_MIPS_A3, 0);
+	}
+}

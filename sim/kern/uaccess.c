@@ -1,0 +1,96 @@
+/*
+ * sim/kern/uaccess.c — copyin/copyout: the kernel reading and writing user
+ * memory.  Each page is checked against the process's page tables; a page
+ * that is absent or lacks the right (a write to a copy-on-write page)
+ * goes through vm_fault like a user access would, so a wild pointer ends
+ * in EFAULT and never touches a frame it should not.  Copies go through
+ * the direct map of physical memory.
+ */
+#include "sim/kern/kern.h"
+#include "vm/pmap.h"
+#include "vm/vm_fault.h"
+#include "vm/vm_page.h"
+
+#include <errno.h>
+#include <string.h>
+
+/* The host pointer of user va for an access of type prot, faulting the
+ * page in if needed; NULL if it cannot be had (EFAULT). */
+static uint8_t *
+uaccess_page(struct proc *p, vm_offset_t va, vm_prot_t prot)
+{
+	struct vmspace *vm = p->vm;
+	vm_paddr_t pa;
+
+	if (va < vm->map.min_offset || va >= vm->map.max_offset)
+		return NULL;
+	if ((pmap_prot(vm->pmap, va) & prot) != prot) {
+		if (vm_fault(&vm->map, va, prot,
+		    (prot & VM_PROT_WRITE) ? VM_FAULT_DIRTY : 0) != KERN_SUCCESS)
+			return NULL;
+	}
+	pa = pmap_extract(vm->pmap, va);
+	KASSERT(pa != 0 || (pmap_prot(vm->pmap, va) & prot) == prot,
+	    ("uaccess: va %#llx not mapped after a successful fault",
+	    (unsigned long long)va));
+	if (prot & VM_PROT_WRITE)
+		vm_page_dirty(PHYS_TO_VM_PAGE(trunc_page(pa)));
+	return vm_phys_dmap_ptr(pa);
+}
+
+int
+copyin(struct proc *p, vm_offset_t uva, void *dst, size_t len)
+{
+	uint8_t *d = dst;
+
+	if (uva + len < uva)
+		return EFAULT;
+	while (len > 0) {
+		size_t n = MIN(len, PAGE_SIZE - (uva & PAGE_MASK));
+		uint8_t *src = uaccess_page(p, uva, VM_PROT_READ);
+
+		if (src == NULL)
+			return EFAULT;
+		memcpy(d, src, n);
+		d += n;
+		uva += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int
+copyout(struct proc *p, const void *src, vm_offset_t uva, size_t len)
+{
+	const uint8_t *s = src;
+
+	if (uva + len < uva)
+		return EFAULT;
+	while (len > 0) {
+		size_t n = MIN(len, PAGE_SIZE - (uva & PAGE_MASK));
+		uint8_t *dst = uaccess_page(p, uva, VM_PROT_WRITE);
+
+		if (dst == NULL)
+			return EFAULT;
+		memcpy(dst, s, n);
+		s += n;
+		uva += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int
+copyinstr(struct proc *p, vm_offset_t uva, char *dst, size_t maxlen)
+{
+	for (size_t i = 0; i < maxlen; i++) {
+		uint8_t *src = uaccess_page(p, uva + i, VM_PROT_READ);
+
+		if (src == NULL)
+			return EFAULT;
+		dst[i] = (char)*src;
+		if (*src == 0)
+			return 0;
+	}
+	return ENAMETOOLONG;
+}

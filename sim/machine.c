@@ -1,0 +1,483 @@
+/*
+ * sim/machine.c — the machine: assembles physical memory, the CPUs' MMU
+ * state, the kernel and the execution engines, and runs the slice loop.
+ *
+ * The loop is deterministic: CPUs take turns in id order, each running its
+ * current thread for slice_insns instructions (whole blocks) or until the
+ * thread makes a system call, faults or traps.  Kernel work happens
+ * between slices (system calls, signals) or inside the MMU hooks (TLB
+ * exceptions and page faults), synchronously.
+ */
+#include "sim/machine.h"
+#include "cpu/cpu.h"
+#include "mmu/mmu.h"
+#include "mmu/physmem.h"
+#include "sim/base/event.h"
+#include "sim/base/prng.h"
+#include "sim/kern/kern.h"
+#include "vm/pmap.h"
+#include "vm/vm_fault.h"
+#include "vm/vm_map.h"
+#include "vm/vm_object.h"
+#include "vm/vm_page.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct machine {
+	struct machine_config cfg;
+	struct physmem pm;
+	struct prng prng;
+	struct mmu_cpu cpus[MACHINE_MAX_CPUS];
+	struct mmu_cpu *cpu_ptrs[MACHINE_MAX_CPUS];
+	struct kern kern;
+	struct cpu_as *running_as;	/* the engine in a slice now, for exact PCs */
+};
+
+void
+machine_config_defaults(struct machine_config *c, enum sim_arch arch)
+{
+	memset(c, 0, sizeof(*c));
+	c->arch = arch;
+	c->mem_bytes = 64ull << 20;
+	c->seed = 1;
+	c->ncpus = 1;
+	c->slice_insns = 10000;
+	c->tlb_wired = 0;
+	cost_defaults(&c->cost, arch);
+}
+
+char *
+machine_config_json(const struct machine_config *c)
+{
+	size_t cap = 2048, used;
+	char *s = malloc(cap);
+
+	if (s == NULL)
+		return NULL;
+	used = (size_t)snprintf(s, cap,
+	    "{\"arch\":\"%s\",\"mem_bytes\":%llu,\"seed\":%llu,\"cpus\":%u,"
+	    "\"tlb_entries\":%u,\"tlb_wired\":%u,\"slice_insns\":%llu,"
+	    "\"max_insns\":%llu,\"cost\":{",
+	    sim_arch_name(c->arch), (unsigned long long)c->mem_bytes,
+	    (unsigned long long)c->seed, c->ncpus, c->tlb_entries, c->tlb_wired,
+	    (unsigned long long)c->slice_insns, (unsigned long long)c->max_insns);
+	for (size_t i = 0; i < cost_nfields && used < cap; i++)
+		used += (size_t)snprintf(s + used, cap - used, "%s\"%s\":%u",
+		    i ? "," : "", cost_fields[i].name, cost_get(&c->cost, &cost_fields[i]));
+	if (used < cap)
+		snprintf(s + used, cap - used, "}}");
+	return s;
+}
+
+/* ---- the kernel's view of the hardware ----------------------------- */
+
+static struct cpu_as *
+td_as(struct thread *td)
+{
+	return td->p->hw;
+}
+
+static uint64_t
+hw_reg_get(void *arg, struct thread *td, enum guest_reg r)
+{
+	(void)arg;
+	return cpu_reg_get(td_as(td), r);
+}
+
+static void
+hw_reg_set(void *arg, struct thread *td, enum guest_reg r, uint64_t v)
+{
+	(void)arg;
+	cpu_reg_set(td_as(td), r, v);
+}
+
+/* The engine's regions follow the process's map entries. */
+static int
+hw_map_changed(void *arg, struct proc *p)
+{
+	struct machine *m = arg;
+	struct vm_map *map = &p->vm->map;
+	struct cpu_region *r;
+	struct vm_map_entry *e;
+	char err[200];
+	int n = 0, rv;
+
+	if (p->hw == NULL) {
+		struct cpu_as *as;
+
+		if (cpu_as_create(&as, m->cfg.arch, &m->pm, map->max_offset,
+		    err, sizeof(err)) != 0) {
+			fprintf(stderr, "vmsim: cannot create an execution engine: %s\n", err);
+			return -1;
+		}
+		p->hw = as;
+	}
+	r = calloc((size_t)map->nentries + 1, sizeof(*r));
+	if (r == NULL)
+		return -1;
+	for (e = vm_map_first(map); e != NULL; e = vm_map_next(map, e)) {
+		r[n].start = e->start;
+		r[n].end = e->end;
+		r[n].prot = e->protection;
+		n++;
+	}
+	rv = cpu_as_set_regions(p->hw, r, n, err, sizeof(err));
+	free(r);
+	if (rv != 0)
+		fprintf(stderr, "vmsim: cannot map the address space: %s\n", err);
+	/* Translations of pages that left the map are gone from the TLB
+	 * (pmap_remove); the micro-TLBs may still name them. */
+	for (unsigned i = 0; i < m->cfg.ncpus; i++)
+		mmu_utlb_flush(&m->cpus[i]);
+	return rv;
+}
+
+static void
+hw_console(void *arg, int fd, const void *buf, size_t len)
+{
+	const uint8_t *b = buf;
+
+	(void)arg;
+	while (len > 0) {
+		ssize_t w = write(fd == 2 ? 2 : 1, b, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;		/* host output closed: the guest cannot tell */
+		b += w;
+		len -= (size_t)w;
+	}
+}
+
+static const struct kern_hw_ops machine_hw_ops = {
+	.reg_get = hw_reg_get,
+	.reg_set = hw_reg_set,
+	.map_changed = hw_map_changed,
+	.console = hw_console,
+};
+
+static uint64_t
+machine_event_pc(void *arg)
+{
+	struct machine *m = arg;
+
+	return m->running_as != NULL ? cpu_exact_pc(m->running_as) : 0;
+}
+
+/* ---- life cycle ------------------------------------------------------ */
+
+int
+machine_create(struct machine **out, const struct machine_config *c,
+    char *err, size_t errlen)
+{
+	struct machine *m;
+	struct pmap_machine pmach;
+	int rv;
+
+	*out = NULL;
+	if (c->mem_bytes < (1u << 20) || c->mem_bytes > (4ull << 30) ||
+	    (c->mem_bytes & PAGE_MASK)) {
+		snprintf(err, errlen, "memory size %llu: must be a multiple of 4 KiB "
+		    "between 1 MiB and 4 GiB", (unsigned long long)c->mem_bytes);
+		return -1;
+	}
+	if (c->ncpus != 1) {
+		snprintf(err, errlen, "%u CPUs: only 1 is supported so far", c->ncpus);
+		return -1;
+	}
+	if (sim_arch_is_mips(c->arch) ? (c->tlb_entries > TLB_MIPS_MAX_ENTRIES ||
+	    (c->tlb_entries != 0 && c->tlb_wired >= c->tlb_entries)) :
+	    c->tlb_entries > TLB_AMD64_MAX_ENTRIES) {
+		snprintf(err, errlen, "TLB of %u entries (%u wired): out of range",
+		    c->tlb_entries, c->tlb_wired);
+		return -1;
+	}
+	if (c->slice_insns == 0) {
+		snprintf(err, errlen, "slice of 0 instructions");
+		return -1;
+	}
+	m = calloc(1, sizeof(*m));
+	if (m == NULL) {
+		snprintf(err, errlen, "out of host memory");
+		return -1;
+	}
+	m->cfg = *c;
+	if ((rv = physmem_init(&m->pm, c->mem_bytes)) != 0) {
+		snprintf(err, errlen, "cannot create %llu bytes of physical memory: %s",
+		    (unsigned long long)c->mem_bytes, strerror(-rv));
+		free(m);
+		return -1;
+	}
+	prng_seed(&m->prng, c->seed);
+	/* Frame 0 stays reserved: a zero physical address means "none". */
+	vm_phys_dmap = m->pm.base;
+	vm_object_init();
+	vm_page_startup(c->mem_bytes, PAGE_SIZE);
+	vm_fault_stats_reset();
+	for (unsigned i = 0; i < c->ncpus; i++) {
+		mmu_cpu_init(&m->cpus[i], (int)i, c->arch, &m->pm, &m->cfg.cost,
+		    &m->prng, c->tlb_entries, c->tlb_wired);
+		m->cpus[i].trap.trap = kern_trap_mmu;
+		m->cpus[i].trap.arg = &m->kern;
+		m->cpu_ptrs[i] = &m->cpus[i];
+	}
+	pmach.arch = c->arch;
+	pmach.pm = &m->pm;
+	pmach.cpus = m->cpu_ptrs;
+	pmach.ncpus = (int)c->ncpus;
+	pmap_bootstrap(&pmach);
+	kern_init(&m->kern, c->arch, &m->pm, &m->prng, &machine_hw_ops, m);
+	m->kern.clock_cycles = &m->cpus[0].cycles;
+	event_reset();
+	memset(event_context(), 0, sizeof(struct event_context));
+	event_context()->pc = machine_event_pc;
+	event_context()->pc_arg = m;
+	event_context()->cycles = &m->cpus[0].cycles;
+	*out = m;
+	return 0;
+}
+
+void
+machine_destroy(struct machine *m)
+{
+	if (m == NULL)
+		return;
+	for (int i = 0; i < m->kern.nprocs; i++) {
+		struct proc *p = m->kern.procs[i];
+
+		if (p != NULL) {
+			cpu_as_destroy(p->hw);
+			p->hw = NULL;
+		}
+	}
+	kern_fini(&m->kern);
+	physmem_fini(&m->pm);
+	memset(event_context(), 0, sizeof(struct event_context));
+	free(m);
+}
+
+int
+machine_spawn(struct machine *m, const char *path, const uint8_t *image,
+    size_t len, int argc, char *const *argv, struct proc **out,
+    char *err, size_t errlen)
+{
+	/* A fixed, small environment: runs must not depend on the host's. */
+	static char *const envp[] = { "PATH=/bin:/usr/bin", "HOME=/", "LANG=C", NULL };
+
+	return kern_spawn(&m->kern, path, image, len, argc, argv, 3, envp, out,
+	    err, errlen);
+}
+
+int
+machine_exit_status(const struct proc *p)
+{
+	if ((p->exit_status & 0x7f) == 0)
+		return (p->exit_status >> 8) & 0xff;
+	return 128 + (p->exit_status & 0x7f);
+}
+
+/* ---- running ----------------------------------------------------------- */
+
+static void
+machine_check_invariants(struct machine *m, struct proc *p)
+{
+	char msg[256];
+
+	if (!sim_invariants)
+		return;
+	if (vm_map_check(&p->vm->map, msg, sizeof(msg)) != 0)
+		panic("vm_map_check (pid %d): %s", p->pid, msg);
+	if (pmap_check(p->vm->pmap, msg, sizeof(msg)) != 0)
+		panic("pmap_check (pid %d): %s", p->pid, msg);
+	if (vm_page_check(msg, sizeof(msg)) != 0)
+		panic("vm_page_check: %s", msg);
+	(void)m;
+}
+
+/* The signal for a trap Unicorn reported (UNICORN-NOTES.md numbering). */
+static int
+machine_trap_signal(struct machine *m, int trapno, const char **why)
+{
+	if (m->cfg.arch == ARCH_AMD64) {
+		switch (trapno) {
+		case 0: *why = "divide error"; return ksig_fpe(m->cfg.arch);
+		case 3: *why = "int3 breakpoint"; return KSIGTRAP;
+		case -1: case 6: *why = "invalid opcode"; return KSIGILL;
+		case 13: *why = "general protection"; return KSIGSEGV;
+		case 0x80: *why = "int 0x80 (the i386 ABI is not supported)"; return KSIGSEGV;
+		default: *why = "exception"; return KSIGSEGV;
+		}
+	}
+	switch (trapno) {
+	case 9: case 18: *why = "break"; return KSIGTRAP;
+	case 22: case 13 + 100: *why = "trap instruction"; return KSIGTRAP;
+	case 20: *why = "reserved instruction"; return KSIGILL;
+	case 12: case 13: *why = "address error (unaligned access)"; return ksig_bus(m->cfg.arch);
+	case 19: *why = "coprocessor unusable / privileged"; return KSIGILL;
+	default: *why = "exception"; return KSIGILL;
+	}
+}
+
+static void
+machine_after_stop(struct machine *m, struct thread *td, struct mmu_cpu *cpu,
+    const struct cpu_stop *stop)
+{
+	struct kern *k = &m->kern;
+	const char *why;
+	int sig;
+
+	switch (stop->reason) {
+	case CPU_STOP_BUDGET:
+		break;
+	case CPU_STOP_SYSCALL:
+		cpu->cycles += m->cfg.cost.syscall;
+		kern_syscall(k, td);
+		if (!td->p->exited)
+			machine_check_invariants(m, td->p);
+		break;
+	case CPU_STOP_FAULT:
+		if (stop->fault == CPU_FAULT_REFUSED)
+			break;		/* the kernel posted the signal already */
+		kern_trap_segv(k, td, stop->addr, stop->access, stop->pc,
+		    stop->fault == CPU_FAULT_UNMAPPED ? "no mapping" : "protection");
+		break;
+	case CPU_STOP_TRAP:
+		sig = machine_trap_signal(m, stop->trapno, &why);
+		kern_trap_other(k, td, sig, stop->pc, why);
+		break;
+	case CPU_STOP_ERROR:
+		kern_trap_other(k, td, KSIGILL, stop->pc, stop->msg);
+		break;
+	}
+	kern_deliver_signals(k, td);
+}
+
+static uint64_t
+machine_insns(const struct machine *m)
+{
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i < m->cfg.ncpus; i++)
+		n += m->cpus[i].c.insns;
+	return n;
+}
+
+int
+machine_run(struct machine *m, char *err, size_t errlen)
+{
+	struct kern *k = &m->kern;
+	int next = 0;
+
+	for (;;) {
+		struct proc *p = NULL;
+		struct thread *td;
+		struct mmu_cpu *cpu = &m->cpus[0];
+		struct cpu_stop stop;
+		struct event_context *ec = event_context();
+
+		/* Round-robin over live processes, in pid order. */
+		for (int i = 0; i < k->nprocs; i++) {
+			struct proc *q = k->procs[(next + i) % k->nprocs];
+
+			if (q != NULL && !q->exited) {
+				p = q;
+				next = (next + i + 1) % k->nprocs;
+				break;
+			}
+		}
+		if (p == NULL)
+			return 0;
+		if (m->cfg.max_insns && machine_insns(m) >= m->cfg.max_insns) {
+			snprintf(err, errlen, "instruction limit (%llu) reached",
+			    (unsigned long long)m->cfg.max_insns);
+			for (int i = 0; i < k->nprocs; i++)
+				if (k->procs[i] != NULL && !k->procs[i]->exited)
+					kern_exit(k, k->procs[i], KSIGKILL);
+			return -1;
+		}
+		td = p->td;
+		if (k->curthread[cpu->id] != td) {
+			k->curthread[cpu->id] = td;
+			pmap_activate(p->vm->pmap, cpu);
+		}
+		ec->cpu = cpu->id;
+		ec->pid = p->pid;
+		ec->tid = td->tid;
+		ec->cycles = &cpu->cycles;
+		m->running_as = p->hw;
+		cpu_run(p->hw, cpu, m->cfg.slice_insns, &stop);
+		machine_after_stop(m, td, cpu, &stop);
+		m->running_as = NULL;
+		if (p->exited) {
+			cpu_as_destroy(p->hw);
+			p->hw = NULL;
+		}
+	}
+}
+
+void
+machine_totals(const struct machine *m, struct machine_totals *t)
+{
+	const struct vm_fault_stats *fs = vm_fault_stats();
+
+	memset(t, 0, sizeof(*t));
+	for (unsigned i = 0; i < m->cfg.ncpus; i++) {
+		const struct mmu_cpu *c = &m->cpus[i];
+
+		t->insns += c->c.insns;
+		t->cycles += c->cycles;
+		t->tlb_hits += c->c.tlb_hits;
+		t->tlb_misses += c->c.tlb_misses;
+		t->refills += c->c.refills;
+		t->tlb_invalid += c->c.tlb_invalid;
+		t->tlb_modified += c->c.tlb_modified;
+		t->walks += c->c.walks;
+		t->walk_loads += c->c.walk_loads;
+		t->page_faults += c->c.page_faults;
+		t->loads += c->c.access[MMU_LOAD];
+		t->stores += c->c.access[MMU_STORE];
+		t->fetches += c->c.access[MMU_FETCH];
+	}
+	t->pf_zero_fill = fs->zero_fill;
+	t->pf_file = fs->file;
+	t->pf_cow_copy = fs->cow_copy;
+	t->pf_soft = fs->soft;
+	t->pf_failed = fs->failed;
+	t->syscalls = m->kern.stats.syscalls;
+	t->syscalls_unimplemented = m->kern.stats.syscalls_unimplemented;
+	t->signals = m->kern.stats.signals;
+}
+
+char *
+machine_totals_json(const struct machine_totals *t)
+{
+	char *s = malloc(1024);
+
+	if (s == NULL)
+		return NULL;
+	snprintf(s, 1024,
+	    "{\"insns\":%llu,\"cycles\":%llu,\"loads\":%llu,\"stores\":%llu,"
+	    "\"fetches\":%llu,\"tlb_hits\":%llu,\"tlb_misses\":%llu,"
+	    "\"tlb_refills\":%llu,\"tlb_invalid\":%llu,\"tlb_modified\":%llu,"
+	    "\"walks\":%llu,\"walk_loads\":%llu,\"pf_zero_fill\":%llu,"
+	    "\"pf_file\":%llu,\"pf_cow_copy\":%llu,\"pf_soft\":%llu,"
+	    "\"pf_failed\":%llu,\"syscalls\":%llu,\"syscalls_unimplemented\":%llu,"
+	    "\"signals\":%llu}",
+	    (unsigned long long)t->insns, (unsigned long long)t->cycles,
+	    (unsigned long long)t->loads, (unsigned long long)t->stores,
+	    (unsigned long long)t->fetches, (unsigned long long)t->tlb_hits,
+	    (unsigned long long)t->tlb_misses, (unsigned long long)t->refills,
+	    (unsigned long long)t->tlb_invalid, (unsigned long long)t->tlb_modified,
+	    (unsigned long long)t->walks, (unsigned long long)t->walk_loads,
+	    (unsigned long long)t->pf_zero_fill, (unsigned long long)t->pf_file,
+	    (unsigned long long)t->pf_cow_copy, (unsigned long long)t->pf_soft,
+	    (unsigned long long)t->pf_failed, (unsigned long long)t->syscalls,
+	    (unsigned long long)t->syscalls_unimplemented,
+	    (unsigned long long)t->signals);
+	return s;
+}

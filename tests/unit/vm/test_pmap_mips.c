@@ -1,0 +1,610 @@
+/*
+ * tests/unit/vm/test_pmap_mips.c — the MIPS pmap (vm/mips/pmap.c) on a
+ * two-CPU machine with 4 MiB of memory: page tables in the guest byte
+ * order, the refill handler, TLB Modified emulation, the per-page
+ * shootdown rules of VM-SPEC (active CPU: probe and invalidate; inactive
+ * with a current ASID: generation zeroed), ASID generations and wrap, and
+ * pmap_check.  The private layout (vm/pmap_md.h) is read to see ASIDs and
+ * table addresses.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "mmu/cost.h"
+#include "mmu/mmu.h"
+#include "mmu/physmem.h"
+#include "sim/base/prng.h"
+#include "tests/tap.h"
+#include "vm/pmap.h"
+#include "vm/pmap_md.h"
+#include "vm/vm_page.h"
+
+#define MEM_BYTES	(4u << 20)
+#define NCPU		2
+
+#define PTE_W		0x80000000u	/* software bits, as in vm/mips/pmap.c */
+#define PTE_WIRED	0x40000000u
+
+static struct physmem pm;
+static struct cost_table cost;
+static struct prng prng;
+static struct mmu_cpu cpus[NCPU];
+static struct mmu_cpu *cpup[NCPU] = { &cpus[0], &cpus[1] };
+static struct pmap *trap_pmap[NCPU];	/* what the trap handler uses */
+
+/* The kernel's trap entry, reduced to what the pmap resolves itself. */
+static int
+test_trap(void *arg, struct mmu_cpu *cpu, const struct mmu_exc *exc)
+{
+	(void)arg;
+	switch (exc->type) {
+	case EXC_TLB_REFILL:
+		return (pmap_tlb_refill(cpu, exc->va));
+	case EXC_TLB_MODIFIED:
+		return (pmap_emulate_modified(trap_pmap[cpu->id], cpu, exc->va));
+	default:
+		return (-1);
+	}
+}
+
+/* A fresh machine of arch: CPUs with 16-entry TLBs, 1 wired slot. */
+static void
+machine_start(enum sim_arch arch)
+{
+	struct pmap_machine mach = {
+		.arch = arch, .pm = &pm, .cpus = cpup, .ncpus = NCPU,
+	};
+	int i;
+
+	memset(pm.base, 0, pm.size);
+	cost_defaults(&cost, arch);
+	prng_seed(&prng, 42);
+	for (i = 0; i < NCPU; i++) {
+		mmu_cpu_init(&cpus[i], i, arch, &pm, &cost, &prng, 16, 1);
+		cpus[i].trap.trap = test_trap;
+	}
+	pmap_bootstrap(&mach);
+	vm_phys_dmap = pm.base;
+	vm_page_startup(MEM_BYTES, PAGE_SIZE);
+}
+
+static unsigned long
+free_pages(void)
+{
+	struct vm_page_stats st;
+
+	vm_page_stats(&st);
+	return ((unsigned long)st.free);
+}
+
+static vm_page_t
+page(void)
+{
+	vm_page_t m = vm_page_alloc(NULL, 0, VM_ALLOC_NOOBJ);
+
+	if (m == NULL) {
+		printf("Bail out! no page\n");
+		exit(1);
+	}
+	return (m);
+}
+
+static bool
+check(struct pmap *pmap, const char *what)
+{
+	char msg[200];
+
+	msg[0] = '\0';
+	if (pmap_check(pmap, msg, sizeof(msg)) != 0) {
+		printf("# %s: %s\n", what, msg);
+		return (false);
+	}
+	return (true);
+}
+
+static enum tlb_mips_result
+lookup(int c, vm_offset_t va, uint8_t asid, bool store, vm_paddr_t *pa,
+    uint32_t *lo)
+{
+	vm_paddr_t pa_dummy;
+
+	return (tlb_mips_lookup(&cpus[c].tlb_mips, (uint32_t)va, asid, store,
+	    pa != NULL ? pa : &pa_dummy, lo));
+}
+
+/* The raw 4 bytes at pa, and a 32-bit value in big/little byte order. */
+static bool
+bytes_are(vm_paddr_t pa, uint32_t v, bool big_endian)
+{
+	const uint8_t *p = physmem_ptr(&pm, pa);
+	uint8_t want[4];
+	int i;
+
+	for (i = 0; i < 4; i++)
+		want[i] = (uint8_t)(v >> (big_endian ? 24 - 8 * i : 8 * i));
+	return (memcmp(p, want, 4) == 0);
+}
+
+static uint8_t
+asid_of(struct pmap *pmap, int c)
+{
+	return (pmap->pm_md.mips.pm_asid[c].asid);
+}
+
+static void
+test_basic(bool big_endian)
+{
+	const char *en = big_endian ? "BE" : "LE";
+	struct pmap *a;
+	vm_page_t m1, m2, m3;
+	vm_paddr_t pa, segpa, ptp;
+	uint32_t lo, want;
+	uint64_t cyc;
+	unsigned long free0;
+	uint8_t as;
+
+	free0 = free_pages();
+	a = pmap_create();
+	ok(a != NULL && pmap_ptpages(a) == 1, "%s: create: one segment-table page", en);
+	ok(free_pages() == free0 - 1, "%s: the segment table came from vm_page", en);
+	pmap_activate(a, &cpus[0]);
+	trap_pmap[0] = a;
+	as = asid_of(a, 0);
+	ok(as == 1 && cpus[0].asid == 1, "%s: first activation on cpu0 gets ASID 1", en);
+
+	m1 = page();
+	ok(pmap_enter(a, 0x400000, VM_PROT_READ, m1, VM_PROT_READ | VM_PROT_WRITE,
+	    false) == KERN_SUCCESS, "%s: enter 0x400000 rw", en);
+	ok(pmap_ptpages(a) == 2, "%s: a page-table page was allocated", en);
+	ok(pmap_extract(a, 0x400abc) == (m1->phys_addr | 0xabc),
+	    "%s: extract gives the frame", en);
+	ok(pmap_prot(a, 0x400000) == VM_PROT_ALL,
+	    "%s: prot rw (and x: MIPS32 cannot refuse fetch)", en);
+	ok(pmap_extract(a, 0x401000) == 0 && pmap_prot(a, 0x401000) == VM_PROT_NONE,
+	    "%s: the odd neighbour is not mapped", en);
+
+	/* The tables in memory, in the guest's byte order. */
+	segpa = a->pm_root->phys_addr + (0x400000 >> 22) * 4;
+	ptp = physmem_ld32(&pm, segpa, big_endian);
+	ok(ptp != 0 && (ptp & PAGE_MASK) == 0 && bytes_are(segpa, (uint32_t)ptp,
+	    big_endian), "%s: segment word 1 holds the page-table page", en);
+	want = (uint32_t)(m1->phys_addr >> 12) << 6 | MIPS_LO_C_CACHED |
+	    MIPS_LO_V | PTE_W;
+	ok(bytes_are(ptp + 0, want, big_endian),
+	    "%s: PTE = PFN|C|V|W, clean, in %s byte order", en,
+	    big_endian ? "big" : "little");
+
+	/* Refill. */
+	ok(lookup(0, 0x400000, as, false, NULL, NULL) == TLBM_REFILL,
+	    "%s: TLB empty before the refill", en);
+	cyc = cpus[0].cycles;
+	ok(pmap_tlb_refill(&cpus[0], 0x400010) == 0, "%s: refill returns 0", en);
+	ok(cpus[0].cycles - cyc == 3u * cost.mem_access,
+	    "%s: refill charged three table loads", en);
+	ok(lookup(0, 0x400010, as, false, &pa, &lo) == TLBM_HIT &&
+	    pa == (m1->phys_addr | 0x10), "%s: load hits with the right PA", en);
+	ok((lo & (PTE_W | PTE_WIRED)) == 0 && (lo & MIPS_LO_D) == 0,
+	    "%s: software bits stripped, D clear", en);
+	ok(lookup(0, 0x401000, as, false, NULL, NULL) == TLBM_INVALID,
+	    "%s: odd neighbour unmapped: TLB Invalid", en);
+	ok(lookup(0, 0x400000, as + 1, false, NULL, NULL) == TLBM_REFILL,
+	    "%s: another ASID does not match", en);
+	ok(check(a, "after refill"), "%s: pmap_check after refill", en);
+
+	/* TLB Modified and its emulation. */
+	ok(lookup(0, 0x400000, as, true, NULL, NULL) == TLBM_MODIFIED,
+	    "%s: store to the clean page: TLB Modified", en);
+	ok(m1->dirty == 0, "%s: page clean before the first store", en);
+	ok(pmap_emulate_modified(a, &cpus[0], 0x400000) == 0,
+	    "%s: emulate_modified resolves it", en);
+	ok(m1->dirty == 1, "%s: the page is dirty", en);
+	ok((physmem_ld32(&pm, ptp, big_endian) & MIPS_LO_D) != 0,
+	    "%s: D set in the PTE", en);
+	ok(lookup(0, 0x400000, as, true, NULL, NULL) == TLBM_HIT,
+	    "%s: the store now hits", en);
+	ok(check(a, "after modified"), "%s: pmap_check after emulation", en);
+
+	/* Read-only and unmapped pages are real faults. */
+	m2 = page();
+	ok(pmap_enter(a, 0x402000, VM_PROT_READ, m2, VM_PROT_READ, false) ==
+	    KERN_SUCCESS, "%s: enter 0x402000 read-only", en);
+	ok(pmap_tlb_refill(&cpus[0], 0x402000) == 0 &&
+	    lookup(0, 0x402000, as, true, NULL, NULL) == TLBM_MODIFIED,
+	    "%s: store to the read-only page: TLB Modified", en);
+	ok(pmap_emulate_modified(a, &cpus[0], 0x402000) == -1,
+	    "%s: emulate_modified refuses a read-only page", en);
+	ok(pmap_emulate_modified(a, &cpus[0], 0x10000000) == -1,
+	    "%s: ... and an unmapped one", en);
+
+	/* A write fault maps dirty at once; wired is software only. */
+	m3 = page();
+	ok(pmap_enter(a, 0x7fff0000, VM_PROT_WRITE | VM_PROT_READ, m3,
+	    VM_PROT_READ | VM_PROT_WRITE, true) == KERN_SUCCESS,
+	    "%s: enter 0x7fff0000 wired after a write fault", en);
+	ok(pmap_ptpages(a) == 3, "%s: a second page-table page", en);
+	ok(pmap_tlb_refill(&cpus[0], 0x7fff0000) == 0 &&
+	    lookup(0, 0x7fff0000, as, true, &pa, &lo) == TLBM_HIT &&
+	    pa == m3->phys_addr && (lo & 0xc0000000u) == 0,
+	    "%s: store hits at once; the wired bit never reaches the TLB", en);
+
+	/* Remove: the entry is gone on the CPU where the pmap is active. */
+	pmap_remove(a, 0x400000, 0x401000);
+	ok(lookup(0, 0x400000, as, false, NULL, NULL) == TLBM_REFILL,
+	    "%s: remove invalidated the pair on cpu0", en);
+	ok(pmap_extract(a, 0x400000) == 0, "%s: remove cleared the PTE", en);
+	ok(check(a, "after remove"), "%s: pmap_check after remove", en);
+
+	/* Protect: write taken away, TLB entry shot down, D to the page. */
+	ok(lookup(0, 0x7fff0000, as, true, NULL, NULL) == TLBM_HIT,
+	    "%s: before protect, store hits", en);
+	m3->dirty = 0;
+	pmap_protect(a, 0x7fff0000, 0x80000000, VM_PROT_READ | VM_PROT_EXECUTE);
+	ok(m3->dirty == 1, "%s: protect moved D to the page", en);
+	ok(lookup(0, 0x7fff0000, as, true, NULL, NULL) == TLBM_REFILL,
+	    "%s: protect invalidated the entry", en);
+	ok(pmap_prot(a, 0x7fff0000) == (VM_PROT_READ | VM_PROT_EXECUTE),
+	    "%s: prot is read(+exec) now", en);
+	ok(pmap_tlb_refill(&cpus[0], 0x7fff0000) == 0 &&
+	    lookup(0, 0x7fff0000, as, true, NULL, NULL) == TLBM_MODIFIED &&
+	    pmap_emulate_modified(a, &cpus[0], 0x7fff0000) == -1,
+	    "%s: a store after protect is a real write fault", en);
+	ok(check(a, "after protect"), "%s: pmap_check after protect", en);
+
+	/* pmap_check sees a TLB entry granting more than the tables. */
+	{
+		struct tlb_mips_entry e = {
+			.entryhi = 0x10000000u | as, .pagemask = 0,
+			.entrylo0 = (uint32_t)(m2->phys_addr >> 12) << 6 |
+			    MIPS_LO_C_CACHED | MIPS_LO_V | MIPS_LO_D,
+		};
+		char msg[200];
+
+		tlb_mips_write_indexed(&cpus[0].tlb_mips, 5, &e);
+		ok(pmap_check(a, msg, sizeof(msg)) == -1 && strstr(msg, "TLB") != NULL,
+		    "%s: pmap_check catches a TLB entry the tables lack", en);
+		tlb_mips_invalidate(&cpus[0].tlb_mips, 5);
+		ok(check(a, "after fix"), "%s: and is green once it is gone", en);
+	}
+
+	/* Everything away: the tables return to vm_page. */
+	pmap_remove(a, 0, 0x80000000);
+	ok(pmap_extract(a, 0x402000) == 0 && pmap_extract(a, 0x7fff0000) == 0,
+	    "%s: remove of all kuseg", en);
+	ok(check(a, "empty"), "%s: pmap_check on the empty pmap", en);
+	pmap_destroy(a);
+	trap_pmap[0] = NULL;
+	vm_page_free(m1);
+	vm_page_free(m2);
+	vm_page_free(m3);
+	ok(free_pages() == free0, "%s: destroy returned every table page", en);
+}
+
+/* Shootdown across CPUs and ASID generations. */
+static void
+test_smp(void)
+{
+	struct pmap *a, *b, *p[256];
+	vm_page_t m1, m2;
+	struct tlb_mips_entry w;
+	unsigned long free0;
+	uint8_t as0, as1, prev;
+	int i, wrapped;
+
+	free0 = free_pages();
+	a = pmap_create();
+	b = pmap_create();
+	m1 = page();
+	m2 = page();
+	ok(pmap_enter(a, 0x1000, VM_PROT_READ, m1, VM_PROT_READ, false) ==
+	    KERN_SUCCESS, "smp: enter 0x1000");
+
+	/* a active on both CPUs: remove shoots down both. */
+	pmap_activate(a, &cpus[0]);
+	pmap_activate(a, &cpus[1]);
+	as0 = asid_of(a, 0);
+	as1 = asid_of(a, 1);
+	ok(cpus[0].asid == as0 && cpus[1].asid == as1, "smp: a active on both CPUs");
+	pmap_tlb_refill(&cpus[0], 0x1000);
+	pmap_tlb_refill(&cpus[1], 0x1000);
+	ok(lookup(0, 0x1000, as0, false, NULL, NULL) == TLBM_HIT &&
+	    lookup(1, 0x1000, as1, false, NULL, NULL) == TLBM_HIT,
+	    "smp: both TLBs hold the pair");
+	ok(check(a, "smp both"), "smp: pmap_check with two active CPUs");
+	pmap_remove(a, 0x1000, 0x2000);
+	ok(lookup(0, 0x1000, as0, false, NULL, NULL) == TLBM_REFILL &&
+	    lookup(1, 0x1000, as1, false, NULL, NULL) == TLBM_REFILL,
+	    "smp: remove invalidated it on both CPUs");
+
+	/* a current on cpu1 but not active there: generation zeroed. */
+	ok(pmap_enter(a, 0x1000, VM_PROT_READ, m1, VM_PROT_READ, false) ==
+	    KERN_SUCCESS, "smp: enter again");
+	pmap_tlb_refill(&cpus[1], 0x1000);
+	pmap_activate(b, &cpus[1]);
+	ok(a->pm_active == 1 && b->pm_active == 2,
+	    "smp: cpu1 left a's active set for b's");
+	ok(a->pm_md.mips.pm_asid[1].gen != 0, "smp: a's ASID on cpu1 still current");
+	ok(pmap_enter(a, 0x1000, VM_PROT_READ, m2, VM_PROT_READ, false) ==
+	    KERN_SUCCESS, "smp: replace the mapping with another frame");
+	ok(a->pm_md.mips.pm_asid[1].gen == 0,
+	    "smp: a not active on cpu1: its generation there zeroed");
+	ok(lookup(1, 0x1000, as1, false, NULL, NULL) == TLBM_HIT,
+	    "smp: cpu1's old entry lingers under the retired ASID");
+	ok(check(a, "smp retired"), "smp: pmap_check ignores the retired ASID");
+	pmap_activate(a, &cpus[1]);
+	ok(cpus[1].asid != as1 && cpus[1].asid == asid_of(a, 1),
+	    "smp: reactivation on cpu1 gives a fresh ASID (%u -> %u)", as1,
+	    cpus[1].asid);
+	ok(lookup(1, 0x1000, cpus[1].asid, false, NULL, NULL) == TLBM_REFILL,
+	    "smp: ... under which the TLB is empty");
+	pmap_tlb_refill(&cpus[1], 0x1000);
+	ok(pmap_extract(a, 0x1000) == m2->phys_addr &&
+	    lookup(1, 0x1000, cpus[1].asid, false, NULL, NULL) == TLBM_HIT,
+	    "smp: and the refill loads the new frame");
+	ok(check(a, "smp fresh"), "smp: pmap_check green");
+
+	/* Reactivating a pmap with a current generation keeps its ASID. */
+	pmap_activate(b, &cpus[1]);
+	prev = asid_of(b, 1);
+	pmap_activate(a, &cpus[1]);
+	pmap_activate(b, &cpus[1]);
+	ok(cpus[1].asid == prev, "smp: b keeps its ASID on cpu1");
+
+	/* ASID wrap on cpu0: non-wired entries go, wired ones stay. */
+	pmap_activate(a, &cpus[0]);
+	as0 = asid_of(a, 0);
+	pmap_tlb_refill(&cpus[0], 0x1000);
+	w.entryhi = 0xc0000000u;	/* a kernel stack pair in kseg2 */
+	w.pagemask = 0;
+	w.entrylo0 = (uint32_t)(m1->phys_addr >> 12) << 6 | MIPS_LO_C_CACHED |
+	    MIPS_LO_D | MIPS_LO_V | MIPS_LO_G;
+	w.entrylo1 = MIPS_LO_G;
+	tlb_mips_write_indexed(&cpus[0].tlb_mips, 0, &w);
+	wrapped = 0;
+	prev = cpus[0].asid;
+	for (i = 0; i < 256; i++) {
+		p[i] = pmap_create();
+		if (p[i] == NULL)
+			break;
+		pmap_activate(p[i], &cpus[0]);
+		if (cpus[0].asid <= prev && !wrapped) {
+			wrapped = 1;
+			ok(cpus[0].asid == 1 && pmap_pcpu[0].pc_asid_gen == 2,
+			    "wrap: after ASID %u comes ASID 1 of generation 2", prev);
+			ok(lookup(0, 0x1000, as0, false, NULL, NULL) == TLBM_REFILL,
+			    "wrap: the non-wired entry was flushed");
+			ok(lookup(0, 0xc0000000, cpus[0].asid, true, NULL, NULL) ==
+			    TLBM_HIT, "wrap: the wired entry survived");
+		}
+		prev = cpus[0].asid;
+	}
+	ok(i == 256 && wrapped, "wrap: 256 activations of distinct pmaps wrapped");
+	ok(check(p[255], "wrap"), "wrap: pmap_check on the last pmap");
+	pmap_activate(a, &cpus[0]);
+	ok(asid_of(a, 0) == cpus[0].asid && a->pm_md.mips.pm_asid[0].gen == 2,
+	    "wrap: a gets an ASID of the new generation");
+	for (i = 0; i < 256; i++)
+		pmap_destroy(p[i]);
+	ok(check(a, "after wrap"), "wrap: pmap_check on a");
+
+	pmap_remove(a, 0, 0x80000000);
+	pmap_destroy(a);
+	pmap_destroy(b);
+	ok(pmap_pcpu[0].pc_active == NULL &&
+	    pmap_pcpu[1].pc_active == NULL, "smp: destroy left the CPUs with no pmap");
+	vm_page_free(m1);
+	vm_page_free(m2);
+	ok(free_pages() == free0, "smp: every page back");
+}
+
+/* The hardware access path drives refill and Modified through the pmap. */
+static void
+test_access(void)
+{
+	struct pmap *a;
+	vm_page_t m;
+
+	a = pmap_create();
+	m = page();
+	pmap_activate(a, &cpus[0]);
+	trap_pmap[0] = a;
+	ok(pmap_enter(a, 0x5000, VM_PROT_READ, m, VM_PROT_READ | VM_PROT_WRITE,
+	    false) == KERN_SUCCESS, "access: enter 0x5000 rw clean");
+	memset(&cpus[0].c, 0, sizeof(cpus[0].c));
+	ok(mmu_access(&cpus[0], 0x5008, 4, MMU_STORE) == 0,
+	    "access: a store completes");
+	ok(cpus[0].c.refills == 1 && cpus[0].c.tlb_modified == 1,
+	    "access: after one refill and one TLB Modified");
+	ok(m->dirty == 1, "access: the page is dirty");
+	ok(mmu_access(&cpus[0], 0x500c, 4, MMU_STORE) == 0 &&
+	    cpus[0].c.refills == 1 && cpus[0].c.tlb_modified == 1,
+	    "access: the next store hits");
+	ok(check(a, "access"), "access: pmap_check green");
+	pmap_remove(a, 0x5000, 0x6000);
+	pmap_destroy(a);
+	trap_pmap[0] = NULL;
+	vm_page_free(m);
+}
+
+/* Out of pages: enter reports the shortage, create gives NULL. */
+static void
+test_shortage(void)
+{
+	vm_page_t hog[1024], m;
+	struct pmap *a;
+	unsigned long free0, n;
+
+	free0 = free_pages();
+	a = pmap_create();
+	m = page();
+	ok(pmap_enter(a, 0x1000, VM_PROT_READ, m, VM_PROT_READ, false) ==
+	    KERN_SUCCESS, "shortage: enter while pages remain");
+	for (n = 0; (hog[n] = vm_page_alloc(NULL, 0, VM_ALLOC_NOOBJ)) != NULL; n++)
+		;
+	ok(pmap_enter(a, 0x400000, VM_PROT_READ, m, VM_PROT_READ, false) ==
+	    KERN_RESOURCE_SHORTAGE, "shortage: no page-table page");
+	ok(pmap_enter(a, 0x2000, VM_PROT_READ, m, VM_PROT_READ, false) ==
+	    KERN_SUCCESS, "shortage: an existing page-table page still serves");
+	ok(pmap_create() == NULL, "shortage: create gives NULL");
+	ok(check(a, "shortage"), "shortage: pmap_check green");
+	while (n > 0)
+		vm_page_free(hog[--n]);
+	pmap_remove(a, 0, 0x80000000);
+	pmap_destroy(a);
+	vm_page_free(m);
+	ok(free_pages() == free0, "shortage: every page back");
+}
+
+/*
+ * Differential test: seeded random enter/remove/protect/activate and
+ * guest accesses through the MMU on two pmaps and two CPUs, against a
+ * plain array of what each page should map; pmap_extract, pmap_prot and
+ * pmap_check must agree after every step, and every access the
+ * reference allows must complete.
+ */
+#define EXPECT_PROT(p)	(VM_PROT_READ | VM_PROT_EXECUTE | ((p) & VM_PROT_WRITE))
+#define SET_TRAP(c, p)	(trap_pmap[(c)] = (p))
+#define RND_NPAGES	24
+#define RND_STEPS	3000
+
+static vm_offset_t
+rnd_va(int i)
+{
+	if (i < 16)
+		return (0x10000 + ptoa(i));
+	if (i < 20)
+		return (0x3fe000 + ptoa(i - 16));	/* across 4 MiB */
+	return (0x1fe000 + ptoa(i - 20));		/* across 2 MiB */
+}
+
+static vm_prot_t
+rnd_expect(vm_prot_t prot)
+{
+	return (EXPECT_PROT(prot));
+}
+
+static void
+test_random(void)
+{
+	struct { vm_paddr_t pa; vm_prot_t prot; } ref[2][RND_NPAGES];
+	struct pmap *pm2[2];
+	vm_page_t pages[8];
+	struct prng r;
+	unsigned long free0;
+	int step, i, k, bad = 0, badacc = 0, checks_bad = 0, nacc = 0;
+
+	free0 = free_pages();
+	prng_seed(&r, 2010);
+	memset(ref, 0, sizeof(ref));
+	for (i = 0; i < 8; i++)
+		pages[i] = page();
+	pm2[0] = pmap_create();
+	pm2[1] = pmap_create();
+	for (i = 0; i < NCPU; i++) {
+		pmap_activate(pm2[i], &cpus[i]);
+		SET_TRAP(i, pm2[i]);
+	}
+	for (step = 0; step < RND_STEPS; step++) {
+		int w = (int)prng_below(&r, 2);
+		int a = (int)prng_below(&r, RND_NPAGES);
+		int b = a + (int)prng_below(&r, 4);
+		vm_prot_t prot = (vm_prot_t)(VM_PROT_READ |
+		    (prng_below(&r, 2) ? VM_PROT_WRITE : 0) |
+		    (prng_below(&r, 2) ? VM_PROT_EXECUTE : 0));
+		int c = (int)prng_below(&r, NCPU);
+		struct pmap *cur;
+
+		b = MIN(b, RND_NPAGES - 1);
+		switch (prng_below(&r, 6)) {
+		case 0:
+		case 1: {
+			vm_page_t m = pages[prng_below(&r, 8)];
+			vm_prot_t acc = (prot & VM_PROT_WRITE) &&
+			    prng_below(&r, 2) ? VM_PROT_WRITE : VM_PROT_READ;
+
+			if (pmap_enter(pm2[w], rnd_va(a), acc, m, prot,
+			    prng_below(&r, 4) == 0) != KERN_SUCCESS)
+				bad++;
+			ref[w][a].pa = m->phys_addr;
+			ref[w][a].prot = rnd_expect(prot);
+			break;
+		}
+		case 2:
+			pmap_remove(pm2[w], rnd_va(a), rnd_va(a) + PAGE_SIZE);
+			ref[w][a].pa = 0;
+			ref[w][a].prot = VM_PROT_NONE;
+			break;
+		case 3:
+			/* Only a contiguous run of slots is one VA range. */
+			if (rnd_va(b) - rnd_va(a) != ptoa(b - a))
+				b = a;
+			pmap_protect(pm2[w], rnd_va(a), rnd_va(b) + PAGE_SIZE, prot);
+			for (k = a; k <= b; k++)
+				if (ref[w][k].pa != 0)
+					ref[w][k].prot &= rnd_expect(prot);
+			break;
+		case 4:
+			pmap_activate(pm2[w], &cpus[c]);
+			SET_TRAP(c, pm2[w]);
+			break;
+		case 5: {
+			enum mmu_access_kind kind;
+
+			cur = pmap_pcpu[c].pc_active;
+			k = cur == pm2[0] ? 0 : 1;
+			if (ref[k][a].pa == 0)
+				break;
+			kind = (ref[k][a].prot & VM_PROT_WRITE) && prng_below(&r, 2) ?
+			    MMU_STORE : MMU_LOAD;
+			nacc++;
+			if (mmu_access(&cpus[c], rnd_va(a) + 8, 4, kind) != 0 ||
+			    cpus[c].utlb[kind].pa_page != ref[k][a].pa)
+				badacc++;
+			break;
+		}
+		}
+		for (k = 0; k < 2; k++) {
+			for (i = 0; i < RND_NPAGES; i++) {
+				if (pmap_extract(pm2[k], rnd_va(i)) != ref[k][i].pa ||
+				    pmap_prot(pm2[k], rnd_va(i)) != ref[k][i].prot)
+					bad++;
+			}
+			if (!check(pm2[k], "random"))
+				checks_bad++;
+		}
+	}
+	ok(bad == 0, "random: %d steps, tables always as the reference (%d bad)",
+	    RND_STEPS, bad);
+	ok(badacc == 0 && nacc > RND_STEPS / 20, "random: every allowed access "
+	    "(%d) reached the right frame (%d bad)", nacc, badacc);
+	ok(checks_bad == 0, "random: pmap_check always green (%d bad)", checks_bad);
+	for (k = 0; k < 2; k++) {
+		pmap_remove(pm2[k], 0, 0x80000000);
+		pmap_destroy(pm2[k]);
+	}
+	for (i = 0; i < NCPU; i++)
+		SET_TRAP(i, NULL);
+	for (i = 0; i < 8; i++)
+		vm_page_free(pages[i]);
+	ok(free_pages() == free0, "random: every page back");
+}
+
+int
+main(void)
+{
+	if (physmem_init(&pm, MEM_BYTES) != 0) {
+		printf("Bail out! physmem_init\n");
+		return (1);
+	}
+	machine_start(ARCH_MIPS);
+	test_basic(true);
+	test_smp();
+	test_access();
+	test_shortage();
+	test_random();
+	machine_start(ARCH_MIPSEL);
+	test_basic(false);
+	test_access();
+	test_random();
+	physmem_fini(&pm);
+	return (tap_done());
+}

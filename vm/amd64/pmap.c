@@ -1,0 +1,570 @@
+/*
+ * vm/amd64/pmap.c — the x86-64 physical map (FreeBSD sys/amd64/amd64/pmap.c
+ * as of 2010, plus PCIDs), over the hardware-walked TLB of mmu/tlb_amd64.h
+ * (Intel SDM Vol. 3A, 4.5 "4-level paging", 4.10 "caching translation
+ * information").
+ *
+ * A user pmap covers the lower canonical half, [0, 2^47).  Its tables are
+ * real x86-64 tables, little-endian 64-bit entries in simulated physical
+ * memory: one PML4 page per pmap, PDPT, PD and PT pages allocated on
+ * demand; the VA splits as
+ *
+ *     47      39 38      30 29      21 20      12 11         0
+ *    +----------+----------+----------+----------+------------+
+ *    | PML4 idx | PDPT idx |  PD idx  |  PT idx  |   offset   |
+ *    +----------+----------+----------+----------+------------+
+ *
+ * Upper-level entries are PG_V|PG_RW|PG_U (the leaf decides); a leaf is
+ *
+ *     63  62    52 51             12 11  9 8   7   6   5   4   3   2   1   0
+ *    +--+--------+-----------------+-----+-+---+---+---+---+---+---+---+---+
+ *    |NX|   0    |   frame         |AVL  |G|PAT| M | A |PCD|PWT| U |RW | V |
+ *    +--+--------+-----------------+-----+-+---+---+---+---+---+---+---+---+
+ *
+ * with A and M left to the walker and AVL bit 9 used as PG_W (wired).
+ *
+ * Each pmap owns one PCID (1..4095, the lowest free at create) for its
+ * lifetime, so a context switch (pmap_activate) loads CR3 without a flush.
+ * Shootdown (VM-SPEC "amd64 shootdown"): a CPU where the pmap is active
+ * gets an INVLPG (an IPI in FreeBSD); a CPU that ran it earlier is only
+ * marked stale (pm_stale) and flushes the PCID when it next activates the
+ * pmap.  A destroyed pmap's PCID passes its stale CPUs on to the next pmap
+ * that gets the PCID.
+ *
+ * XXX: page-table pages are freed only at pmap_destroy (FreeBSD frees a
+ * table page when its last entry goes); IPI cycles are not charged yet
+ * (no cost-table field); no large pages, no kernel pmap (the kernel runs
+ * natively and reaches memory through the direct map).
+ */
+#include "vm/pmap_md.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mmu/mmu.h"
+#include "mmu/physmem.h"
+#include "mmu/tlb_amd64.h"
+
+#define PG_W		0x200ull	/* software (AVL bit 9): wired mapping */
+#define PG_UPPER	(PG_V | PG_RW | PG_U)	/* every non-leaf entry */
+
+#define NPTEPG		(PAGE_SIZE / 8)		/* 64-bit entries per table */
+#define PT_LEVELS	4			/* PML4, PDPT, PD, PT */
+#define VM_MAXUSER_ADDRESS ((vm_offset_t)1 << 47)	/* user space ends */
+#define NPCID		4096			/* PCIDs 0..4095; 0 is never used */
+
+/* Bit shift of the index at level l (3 = PML4 ... 0 = PT). */
+#define LEVEL_SHIFT(l)	(PAGE_SHIFT + 9 * (l))
+#define LEVEL_INDEX(va, l) (((va) >> LEVEL_SHIFT(l)) & (NPTEPG - 1))
+
+/* PCIDs in use, and per PCID the CPUs that may still cache translations
+ * a destroyed pmap made under it. */
+static uint64_t pmap_pcid_used[NPCID / 64];
+static uint64_t pmap_pcid_stale[NPCID];
+
+static uint64_t
+pmap_amd64_ld(vm_paddr_t pa)
+{
+	return (physmem_ld64le(pmap_mach.pm, pa));
+}
+
+static void
+pmap_amd64_st(vm_paddr_t pa, uint64_t v)
+{
+	physmem_st64le(pmap_mach.pm, pa, v);
+}
+
+/*
+ * The physical address of va's leaf PTE.  With create, missing tables are
+ * allocated (0 when no page can be had).  Without it, 0 when a table is
+ * missing; then *skip (if not NULL) is the end of the VA range that the
+ * missing table would map, where a range walk may resume.
+ */
+static vm_paddr_t
+pmap_amd64_ptepa(struct pmap *pmap, vm_offset_t va, bool create,
+    vm_offset_t *skip)
+{
+	vm_paddr_t table, epa;
+	vm_page_t m;
+	uint64_t e;
+	int l;
+
+	table = pmap->pm_root->phys_addr;
+	for (l = PT_LEVELS - 1; l > 0; l--) {
+		epa = table + LEVEL_INDEX(va, l) * 8;
+		e = pmap_amd64_ld(epa);
+		if ((e & PG_V) == 0) {
+			if (!create) {
+				if (skip != NULL)
+					*skip = (va | (((vm_offset_t)1 <<
+					    LEVEL_SHIFT(l)) - 1)) + 1;
+				return (0);
+			}
+			m = pmap_ptpage_alloc(pmap);
+			if (m == NULL)
+				return (0);
+			e = m->phys_addr | PG_UPPER;
+			pmap_amd64_st(epa, e);
+		}
+		table = e & PG_FRAME;
+	}
+	return (table + LEVEL_INDEX(va, 0) * 8);
+}
+
+/* va's leaf PTE, or 0. */
+static uint64_t
+pmap_amd64_pte(struct pmap *pmap, vm_offset_t va)
+{
+	vm_paddr_t ptepa;
+
+	if (va >= VM_MAXUSER_ADDRESS)
+		return (0);
+	ptepa = pmap_amd64_ptepa(pmap, va, false, NULL);
+	return (ptepa != 0 ? pmap_amd64_ld(ptepa) : 0);
+}
+
+/*
+ * The shootdown of one page: INVLPG on every CPU where pmap is active;
+ * a CPU that ran it before will flush the PCID when it returns to it.
+ */
+static void
+pmap_amd64_invalidate_page(struct pmap *pmap, vm_offset_t va)
+{
+	struct pmap_amd64 *md = &pmap->pm_md.amd64;
+	uint64_t bit;
+	int i;
+
+	for (i = 0; i < pmap_mach.ncpus; i++) {
+		bit = PMAP_CPUBIT(i);
+		if (pmap->pm_active & bit)
+			tlb_amd64_invlpg(&pmap_cpu(i)->tlb_amd64, va, md->pm_pcid);
+		else if (md->pm_save & bit)
+			md->pm_stale |= bit;
+	}
+}
+
+/* A torn-down PTE gives its counts back, and its M bit to its page. */
+static void
+pmap_amd64_pte_release(struct pmap *pmap, uint64_t pte)
+{
+	KASSERT(pmap->pm_resident > 0, ("pmap_amd64: resident count underflow"));
+	pmap->pm_resident--;
+	if (pte & PG_W) {
+		KASSERT(pmap->pm_wired > 0, ("pmap_amd64: wired count underflow"));
+		pmap->pm_wired--;
+	}
+	if (pte & PG_M)
+		pmap_page_dirty(pte & PG_FRAME);
+}
+
+static void
+pmap_amd64_bootstrap(void)
+{
+	memset(pmap_pcid_used, 0, sizeof(pmap_pcid_used));
+	memset(pmap_pcid_stale, 0, sizeof(pmap_pcid_stale));
+	pmap_pcid_used[0] |= 1;		/* PCID 0: no user pmap */
+}
+
+/*
+ * An empty pmap: a zeroed PML4 and the lowest free PCID.  NULL when no
+ * page or no PCID (4095 pmaps exist) can be had.
+ */
+static struct pmap *
+pmap_amd64_create(void)
+{
+	struct pmap *pmap;
+	unsigned pcid;
+
+	for (pcid = 1; pcid < NPCID; pcid++)
+		if ((pmap_pcid_used[pcid / 64] & ((uint64_t)1 << (pcid % 64))) == 0)
+			break;
+	if (pcid == NPCID)
+		return (NULL);
+	pmap = calloc(1, sizeof(*pmap));
+	if (pmap == NULL)
+		return (NULL);
+	pmap->pm_root = pmap_ptpage_alloc(pmap);
+	if (pmap->pm_root == NULL) {
+		free(pmap);
+		return (NULL);
+	}
+	pmap_pcid_used[pcid / 64] |= (uint64_t)1 << (pcid % 64);
+	pmap->pm_md.amd64.pm_pcid = (uint16_t)pcid;
+	pmap->pm_md.amd64.pm_stale = pmap_pcid_stale[pcid];
+	pmap_pcid_stale[pcid] = 0;
+	return (pmap);
+}
+
+/* Free table page pa of level l and, first, the tables below it. */
+static void
+pmap_amd64_free_table(struct pmap *pmap, vm_paddr_t pa, int l)
+{
+	uint64_t e;
+	unsigned i;
+
+	for (i = 0; i < NPTEPG; i++) {
+		e = pmap_amd64_ld(pa + i * 8);
+		if (l == 0) {
+			KASSERT((e & PG_V) == 0, ("pmap_destroy: PTE 0x%llx left",
+			    (unsigned long long)e));
+			continue;
+		}
+		if (e & PG_V)
+			pmap_amd64_free_table(pmap, e & PG_FRAME, l - 1);
+	}
+	pmap_ptpage_free(pmap, PHYS_TO_VM_PAGE(pa));
+}
+
+/*
+ * Free every table page and the pmap; its PCID becomes free, and the CPUs
+ * that may cache its translations are handed to the PCID's next owner.
+ * Requires every mapping removed.  A CPU still running the pmap is left
+ * with none: it must activate another before translating.
+ */
+static void
+pmap_amd64_destroy(struct pmap *pmap)
+{
+	struct pmap_amd64 *md = &pmap->pm_md.amd64;
+	int c;
+
+	KASSERT(pmap->pm_resident == 0 && pmap->pm_wired == 0,
+	    ("pmap_destroy: %lu mappings (%lu wired) left", pmap->pm_resident,
+	    pmap->pm_wired));
+	pmap_amd64_free_table(pmap, pmap->pm_root->phys_addr, PT_LEVELS - 1);
+	KASSERT(pmap->pm_ptpages == 0, ("pmap_destroy: %lu table pages leaked",
+	    pmap->pm_ptpages));
+	for (c = 0; c < pmap_mach.ncpus; c++)
+		if (pmap_pcpu[c].pc_active == pmap)
+			pmap_pcpu[c].pc_active = NULL;
+	pmap_pcid_stale[md->pm_pcid] = md->pm_save | md->pm_stale;
+	pmap_pcid_used[md->pm_pcid / 64] &= ~((uint64_t)1 << (md->pm_pcid % 64));
+	free(pmap);
+}
+
+/*
+ * Map va -> m: PG_V|PG_U, PG_RW when prot allows writing, PG_NX unless it
+ * allows execution, PG_W when wired; A and M are the walker's.  A valid
+ * old PTE gives its M bit to its page and is shot down.
+ */
+static int
+pmap_amd64_enter(struct pmap *pmap, vm_offset_t va, vm_prot_t access,
+    vm_page_t m, vm_prot_t prot, bool wired)
+{
+	vm_paddr_t ptepa, pa;
+	uint64_t opte, npte;
+
+	(void)access;		/* the walker sets A and M itself */
+	KASSERT(va < VM_MAXUSER_ADDRESS, ("pmap_enter: va 0x%llx outside user "
+	    "space", (unsigned long long)va));
+	pa = VM_PAGE_TO_PHYS(m);
+	KASSERT((pa & ~PG_FRAME) == 0, ("pmap_enter: pa 0x%llx",
+	    (unsigned long long)pa));
+	ptepa = pmap_amd64_ptepa(pmap, va, true, NULL);
+	if (ptepa == 0)
+		return (KERN_RESOURCE_SHORTAGE);
+
+	npte = pa | PG_V | PG_U;
+	if (prot & VM_PROT_WRITE)
+		npte |= PG_RW;
+	if ((prot & VM_PROT_EXECUTE) == 0)
+		npte |= PG_NX;
+	if (wired)
+		npte |= PG_W;
+	/* XXX: memory attributes come later; device memory is uncached. */
+	if (m->flags & PG_FICTITIOUS)
+		npte |= PG_PCD | PG_PWT;
+
+	opte = pmap_amd64_ld(ptepa);
+	if (opte & PG_V)
+		pmap_amd64_pte_release(pmap, opte);
+	pmap_amd64_st(ptepa, npte);
+	pmap->pm_resident++;
+	if (wired)
+		pmap->pm_wired++;
+	if (opte & PG_V)
+		pmap_amd64_invalidate_page(pmap, va);
+	return (KERN_SUCCESS);
+}
+
+/*
+ * Apply fn to every valid PTE in [sva, eva) (page aligned), skipping the
+ * range of a missing table in one step.  fn returns the new PTE; a changed
+ * PTE is stored and shot down.
+ */
+static void
+pmap_amd64_range(struct pmap *pmap, vm_offset_t sva, vm_offset_t eva,
+    uint64_t (*fn)(struct pmap *, uint64_t, vm_prot_t), vm_prot_t prot)
+{
+	vm_offset_t va, ptend;
+	vm_paddr_t ptepa;
+	uint64_t opte, npte;
+
+	eva = MIN(eva, VM_MAXUSER_ADDRESS);
+	for (va = sva; va < eva; ) {
+		ptepa = pmap_amd64_ptepa(pmap, va, false, &ptend);
+		if (ptepa == 0) {
+			va = ptend;
+			continue;
+		}
+		ptend = MIN((va | (((vm_offset_t)1 << LEVEL_SHIFT(1)) - 1)) + 1, eva);
+		for (; va < ptend; va += PAGE_SIZE, ptepa += 8) {
+			opte = pmap_amd64_ld(ptepa);
+			if ((opte & PG_V) == 0)
+				continue;
+			npte = fn(pmap, opte, prot);
+			if (npte == opte)
+				continue;
+			pmap_amd64_st(ptepa, npte);
+			pmap_amd64_invalidate_page(pmap, va);
+		}
+	}
+}
+
+static uint64_t
+pmap_amd64_remove_pte(struct pmap *pmap, uint64_t opte, vm_prot_t prot)
+{
+	(void)prot;
+	pmap_amd64_pte_release(pmap, opte);
+	return (0);
+}
+
+static uint64_t
+pmap_amd64_protect_pte(struct pmap *pmap, uint64_t opte, vm_prot_t prot)
+{
+	uint64_t npte = opte;
+
+	(void)pmap;
+	if ((prot & VM_PROT_WRITE) == 0) {
+		if (opte & PG_M)
+			pmap_page_dirty(opte & PG_FRAME);
+		npte &= ~(PG_RW | PG_M);
+	}
+	if ((prot & VM_PROT_EXECUTE) == 0)
+		npte |= PG_NX;
+	return (npte);
+}
+
+/* Remove every mapping in [sva, eva), one shootdown per page mapped. */
+static void
+pmap_amd64_remove(struct pmap *pmap, vm_offset_t sva, vm_offset_t eva)
+{
+	pmap_amd64_range(pmap, sva, eva, pmap_amd64_remove_pte, VM_PROT_NONE);
+}
+
+/* Clear RW (M goes to the page) without WRITE; set NX without EXECUTE. */
+static void
+pmap_amd64_protect(struct pmap *pmap, vm_offset_t sva, vm_offset_t eva,
+    vm_prot_t prot)
+{
+	if ((prot & (VM_PROT_WRITE | VM_PROT_EXECUTE)) ==
+	    (VM_PROT_WRITE | VM_PROT_EXECUTE))
+		return;		/* never raises: nothing to do */
+	pmap_amd64_range(pmap, sva, eva, pmap_amd64_protect_pte, prot);
+}
+
+static vm_paddr_t
+pmap_amd64_extract(struct pmap *pmap, vm_offset_t va)
+{
+	uint64_t pte;
+
+	pte = pmap_amd64_pte(pmap, va);
+	if ((pte & PG_V) == 0)
+		return (0);
+	return ((pte & PG_FRAME) | (va & PAGE_MASK));
+}
+
+static vm_prot_t
+pmap_amd64_prot(struct pmap *pmap, vm_offset_t va)
+{
+	uint64_t pte;
+
+	pte = pmap_amd64_pte(pmap, va);
+	if ((pte & PG_V) == 0)
+		return (VM_PROT_NONE);
+	return (VM_PROT_READ | ((pte & PG_RW) ? VM_PROT_WRITE : 0) |
+	    ((pte & PG_NX) ? 0 : VM_PROT_EXECUTE));
+}
+
+/*
+ * Load CR3 with pmap's PML4 and PCID on cpu (no flush), after flushing
+ * the PCID there if cpu may hold stale entries for it; cpu leaves the
+ * active set of the pmap it ran before.
+ */
+static void
+pmap_amd64_activate(struct pmap *pmap, struct mmu_cpu *cpu)
+{
+	struct pmap_amd64 *md = &pmap->pm_md.amd64;
+	struct pmap_pcpu *pc = &pmap_pcpu[cpu->id];
+	uint64_t bit = PMAP_CPUBIT(cpu->id);
+
+	if (pc->pc_active != NULL)
+		pc->pc_active->pm_active &= ~bit;
+	if (md->pm_stale & bit) {
+		tlb_amd64_flush_pcid(&cpu->tlb_amd64, md->pm_pcid);
+		md->pm_stale &= ~bit;
+	}
+	pmap->pm_active |= bit;
+	md->pm_save |= bit;
+	pc->pc_active = pmap;
+	mmu_set_cr3(cpu, pmap->pm_root->phys_addr, md->pm_pcid);
+}
+
+static int
+pmap_amd64_tlb_refill(struct mmu_cpu *cpu, vm_offset_t va)
+{
+	panic("pmap_tlb_refill: amd64 has a hardware walker (cpu %d, va 0x%llx)",
+	    cpu->id, (unsigned long long)va);
+}
+
+static int
+pmap_amd64_emulate_modified(struct pmap *pmap, struct mmu_cpu *cpu,
+    vm_offset_t va)
+{
+	(void)pmap;
+	panic("pmap_emulate_modified: amd64 sets M in hardware (cpu %d, "
+	    "va 0x%llx)", cpu->id, (unsigned long long)va);
+}
+
+/*
+ * A read-only walk for the checker (walk_amd64 would set A and M): the
+ * leaf PTE with the effective RW and U (AND over the levels) and NX (OR),
+ * or 0 when some level is not present.
+ */
+static uint64_t
+pmap_amd64_check_walk(struct pmap *pmap, vm_offset_t va)
+{
+	vm_paddr_t table;
+	uint64_t e = 0, and_bits = PG_RW | PG_U, nx = 0;
+	int l;
+
+	table = pmap->pm_root->phys_addr;
+	for (l = PT_LEVELS - 1; l >= 0; l--) {
+		if (table + PAGE_SIZE > pmap_mach.pm->size)
+			return (0);
+		e = pmap_amd64_ld(table + LEVEL_INDEX(va, l) * 8);
+		if ((e & PG_V) == 0)
+			return (0);
+		and_bits &= e;
+		nx |= e & PG_NX;
+		table = e & PG_FRAME;
+	}
+	return ((e & ~(PG_RW | PG_U | PG_NX)) | and_bits | nx);
+}
+
+/* Count valid leaves (and wired ones) and table pages under table pa. */
+static void
+pmap_amd64_check_count(vm_paddr_t pa, int l, unsigned long *resident,
+    unsigned long *wired, unsigned long *ptpages)
+{
+	uint64_t e;
+	unsigned i;
+
+	(*ptpages)++;
+	for (i = 0; i < NPTEPG; i++) {
+		e = pmap_amd64_ld(pa + i * 8);
+		if ((e & PG_V) == 0)
+			continue;
+		if (l == 0) {
+			(*resident)++;
+			if (e & PG_W)
+				(*wired)++;
+		} else if ((e & PG_FRAME) + PAGE_SIZE <= pmap_mach.pm->size)
+			pmap_amd64_check_count(e & PG_FRAME, l - 1, resident,
+			    wired, ptpages);
+	}
+}
+
+/*
+ * The counts agree with the tables, the active set with the per-CPU
+ * records, and on every CPU that ran the pmap and is not marked stale
+ * (the active ones among them) no valid TLB entry tagged with its PCID
+ * grants more than a walk of the tables: same frame, RW and U only if the
+ * walk gives them, execution only if the walk allows it.
+ */
+static int
+pmap_amd64_check(struct pmap *pmap, char *msg, size_t msglen)
+{
+	struct pmap_amd64 *md = &pmap->pm_md.amd64;
+	struct tlb_amd64_entry *e;
+	struct mmu_cpu *cpu;
+	unsigned long resident = 0, wired = 0, ptpages = 0;
+	uint64_t pte, va;
+	unsigned i;
+	int c;
+
+	pmap_amd64_check_count(pmap->pm_root->phys_addr, PT_LEVELS - 1,
+	    &resident, &wired, &ptpages);
+	if (resident != pmap->pm_resident || wired != pmap->pm_wired ||
+	    ptpages != pmap->pm_ptpages) {
+		snprintf(msg, msglen, "pmap: tables hold %lu PTEs (%lu wired) in "
+		    "%lu pages, counts say %lu (%lu) in %lu", resident, wired,
+		    ptpages, pmap->pm_resident, pmap->pm_wired, pmap->pm_ptpages);
+		return (-1);
+	}
+	if ((pmap->pm_active & ~md->pm_save) != 0 ||
+	    (pmap->pm_active & md->pm_stale) != 0) {
+		snprintf(msg, msglen, "pmap: active 0x%llx, save 0x%llx, stale "
+		    "0x%llx", (unsigned long long)pmap->pm_active,
+		    (unsigned long long)md->pm_save,
+		    (unsigned long long)md->pm_stale);
+		return (-1);
+	}
+	for (c = 0; c < pmap_mach.ncpus; c++) {
+		cpu = pmap_cpu(c);
+		if ((pmap_pcpu[c].pc_active == pmap) !=
+		    ((pmap->pm_active & PMAP_CPUBIT(c)) != 0)) {
+			snprintf(msg, msglen, "pmap: cpu %d active set disagrees", c);
+			return (-1);
+		}
+		if (pmap_pcpu[c].pc_active == pmap && (cpu->pcid != md->pm_pcid ||
+		    (cpu->cr3 & PG_FRAME) != pmap->pm_root->phys_addr)) {
+			snprintf(msg, msglen, "pmap: cpu %d runs CR3 0x%llx PCID %u, "
+			    "pmap has 0x%llx PCID %u", c,
+			    (unsigned long long)cpu->cr3, cpu->pcid,
+			    (unsigned long long)pmap->pm_root->phys_addr,
+			    md->pm_pcid);
+			return (-1);
+		}
+		if ((md->pm_save & PMAP_CPUBIT(c)) == 0 ||
+		    (md->pm_stale & PMAP_CPUBIT(c)) != 0)
+			continue;
+		for (i = 0; i < cpu->tlb_amd64.nentries; i++) {
+			e = &cpu->tlb_amd64.e[i];
+			if (!e->valid || e->pcid != md->pm_pcid || (e->flags & PG_G))
+				continue;
+			va = e->vpn << PAGE_SHIFT;
+			pte = pmap_amd64_check_walk(pmap, va);
+			if ((pte & PG_V) == 0 || ((pte & PG_FRAME) >> PAGE_SHIFT) !=
+			    e->pfn || ((e->flags & PG_RW) && !(pte & PG_RW)) ||
+			    ((e->flags & PG_U) && !(pte & PG_U)) ||
+			    (!(e->flags & PG_NX) && (pte & PG_NX))) {
+				snprintf(msg, msglen, "pmap: cpu %d TLB[%u] maps "
+				    "0x%llx PCID %u to frame 0x%llx flags 0x%llx, "
+				    "tables say PTE 0x%llx", c, i,
+				    (unsigned long long)va, e->pcid,
+				    (unsigned long long)e->pfn,
+				    (unsigned long long)e->flags,
+				    (unsigned long long)pte);
+				return (-1);
+			}
+		}
+	}
+	return (0);
+}
+
+const struct pmap_ops pmap_amd64_ops = {
+	.name = "amd64",
+	.bootstrap = pmap_amd64_bootstrap,
+	.create = pmap_amd64_create,
+	.destroy = pmap_amd64_destroy,
+	.enter = pmap_amd64_enter,
+	.remove = pmap_amd64_remove,
+	.protect = pmap_amd64_protect,
+	.extract = pmap_amd64_extract,
+	.prot = pmap_amd64_prot,
+	.activate = pmap_amd64_activate,
+	.tlb_refill = pmap_amd64_tlb_refill,
+	.emulate_modified = pmap_amd64_emulate_modified,
+	.check = pmap_amd64_check,
+};

@@ -1,0 +1,243 @@
+/*
+ * vm/pmap.c — the machine-independent half of the physical-map layer
+ * (vm/pmap.h): pmap_bootstrap, which takes over the machine and picks the
+ * MIPS or amd64 implementation, the dispatch of every contract function
+ * to it, and what both machines share: the direct map (every frame is
+ * reachable at physmem_ptr(pa), like amd64's DMAP or MIPS kseg0), the
+ * page-table page allocator and the per-CPU record of the active pmap.
+ *
+ * FreeBSD links exactly one pmap into a kernel; vmsim carries both and
+ * calls through a struct pmap_ops chosen once, at bootstrap.
+ */
+#include "vm/pmap_md.h"
+
+#include <string.h>
+
+#include "mmu/mmu.h"
+#include "mmu/physmem.h"
+
+struct pmap_machine pmap_mach;
+struct pmap_pcpu pmap_pcpu[PMAP_MAXCPU];
+static const struct pmap_ops *pmap_ops;
+
+/*
+ * Take over the machine: remember its memory and CPUs, forget any
+ * previous machine's per-CPU state, and select the implementation for
+ * mach->arch.  Called once per machine, before any page is allocated with
+ * VM_ALLOC_ZERO (vm_page zeroes through pmap_zero_page).  Every pmap of a
+ * previous machine must have been destroyed.
+ */
+void
+pmap_bootstrap(const struct pmap_machine *mach)
+{
+	int i;
+
+	KASSERT(mach != NULL && mach->pm != NULL, ("pmap_bootstrap: no machine"));
+	KASSERT(mach->ncpus >= 1 && mach->ncpus <= PMAP_MAXCPU,
+	    ("pmap_bootstrap: %d CPUs (1..%d)", mach->ncpus, PMAP_MAXCPU));
+	pmap_mach = *mach;
+	for (i = 0; i < mach->ncpus; i++) {
+		KASSERT(mach->cpus[i] != NULL && mach->cpus[i]->id == i,
+		    ("pmap_bootstrap: cpus[%d] has id %d", i,
+		    mach->cpus[i] != NULL ? mach->cpus[i]->id : -1));
+	}
+	memset(pmap_pcpu, 0, sizeof(pmap_pcpu));
+	pmap_ops = sim_arch_is_mips(mach->arch) ? &pmap_mips_ops : &pmap_amd64_ops;
+	pmap_ops->bootstrap();
+}
+
+struct mmu_cpu *
+pmap_cpu(int i)
+{
+	KASSERT(i >= 0 && i < pmap_mach.ncpus, ("pmap_cpu: cpu %d of %d", i,
+	    pmap_mach.ncpus));
+	return (pmap_mach.cpus[i]);
+}
+
+vm_page_t
+pmap_ptpage_alloc(struct pmap *pmap)
+{
+	vm_page_t m;
+
+	m = vm_page_alloc(NULL, 0, VM_ALLOC_NOOBJ | VM_ALLOC_ZERO | VM_ALLOC_WIRED);
+	if (m == NULL)
+		return (NULL);
+	KASSERT(m->phys_addr + PAGE_SIZE <= pmap_mach.pm->size,
+	    ("pmap_ptpage_alloc: page 0x%llx outside memory",
+	    (unsigned long long)m->phys_addr));
+	pmap->pm_ptpages++;
+	return (m);
+}
+
+void
+pmap_ptpage_free(struct pmap *pmap, vm_page_t m)
+{
+	KASSERT(pmap->pm_ptpages > 0, ("pmap_ptpage_free: no table pages"));
+	pmap->pm_ptpages--;
+	vm_page_unwire(m, false);
+	vm_page_free(m);
+}
+
+void
+pmap_page_dirty(vm_paddr_t pa)
+{
+	vm_page_t m;
+
+	if (pa >= pmap_mach.pm->size)
+		return;
+	m = PHYS_TO_VM_PAGE(trunc_page(pa));
+	if (m != NULL && (m->flags & PG_FICTITIOUS) == 0)
+		vm_page_dirty(m);
+}
+
+/*
+ * The contract functions: checked arguments, then the implementation.
+ * Under invariants (sim_invariants), every change is followed by
+ * pmap_check, as FreeBSD's VM_MAP_ASSERT_CONSISTENT follows map changes.
+ */
+static void
+pmap_assert_consistent(struct pmap *pmap, const char *where)
+{
+	char msg[256];
+
+	if (!sim_invariants)
+		return;
+	if (pmap_check(pmap, msg, sizeof(msg)) != 0)
+		panic("%s: %s", where, msg);
+}
+
+static inline const struct pmap_ops *
+pmap_md(void)
+{
+	KASSERT(pmap_ops != NULL, ("pmap: pmap_bootstrap was not called"));
+	return (pmap_ops);
+}
+
+struct pmap *
+pmap_create(void)
+{
+	return (pmap_md()->create());
+}
+
+void
+pmap_destroy(struct pmap *pmap)
+{
+	pmap_md()->destroy(pmap);
+}
+
+int
+pmap_enter(struct pmap *pmap, vm_offset_t va, vm_prot_t access,
+    vm_page_t m, vm_prot_t prot, bool wired)
+{
+	int rv;
+
+	KASSERT((va & PAGE_MASK) == 0, ("pmap_enter: va 0x%llx not aligned",
+	    (unsigned long long)va));
+	KASSERT((prot & VM_PROT_ALL) != VM_PROT_NONE,
+	    ("pmap_enter: va 0x%llx with no access", (unsigned long long)va));
+	rv = pmap_md()->enter(pmap, va, access, m, prot, wired);
+	pmap_assert_consistent(pmap, "pmap_enter");
+	return (rv);
+}
+
+void
+pmap_remove(struct pmap *pmap, vm_offset_t sva, vm_offset_t eva)
+{
+	KASSERT(sva <= eva, ("pmap_remove: [0x%llx, 0x%llx)",
+	    (unsigned long long)sva, (unsigned long long)eva));
+	pmap_md()->remove(pmap, trunc_page(sva), round_page(eva));
+	pmap_assert_consistent(pmap, "pmap_remove");
+}
+
+void
+pmap_protect(struct pmap *pmap, vm_offset_t sva, vm_offset_t eva, vm_prot_t prot)
+{
+	KASSERT(sva <= eva, ("pmap_protect: [0x%llx, 0x%llx)",
+	    (unsigned long long)sva, (unsigned long long)eva));
+	/* FreeBSD: taking read access away takes the mapping away. */
+	if ((prot & VM_PROT_READ) == 0) {
+		pmap_remove(pmap, sva, eva);
+		return;
+	}
+	pmap_md()->protect(pmap, trunc_page(sva), round_page(eva), prot);
+	pmap_assert_consistent(pmap, "pmap_protect");
+}
+
+vm_paddr_t
+pmap_extract(struct pmap *pmap, vm_offset_t va)
+{
+	return (pmap_md()->extract(pmap, va));
+}
+
+vm_prot_t
+pmap_prot(struct pmap *pmap, vm_offset_t va)
+{
+	return (pmap_md()->prot(pmap, va));
+}
+
+void
+pmap_activate(struct pmap *pmap, struct mmu_cpu *cpu)
+{
+	KASSERT(pmap != NULL, ("pmap_activate: NULL pmap"));
+	KASSERT(cpu->id >= 0 && cpu->id < pmap_mach.ncpus &&
+	    pmap_mach.cpus[cpu->id] == cpu, ("pmap_activate: unknown cpu %d",
+	    cpu->id));
+	pmap_md()->activate(pmap, cpu);
+	pmap_assert_consistent(pmap, "pmap_activate");
+}
+
+/*
+ * Zero / copy a whole frame through the direct map.  No cycles are
+ * charged here: the caller knows on whose behalf (cost->page_zero).
+ */
+void
+pmap_zero_page(vm_page_t m)
+{
+	KASSERT(pmap_mach.pm != NULL, ("pmap_zero_page: no machine"));
+	KASSERT(m->phys_addr + PAGE_SIZE <= pmap_mach.pm->size,
+	    ("pmap_zero_page: 0x%llx outside memory",
+	    (unsigned long long)m->phys_addr));
+	memset(physmem_ptr(pmap_mach.pm, m->phys_addr), 0, PAGE_SIZE);
+}
+
+void
+pmap_copy_page(vm_page_t src, vm_page_t dst)
+{
+	KASSERT(pmap_mach.pm != NULL, ("pmap_copy_page: no machine"));
+	KASSERT(src->phys_addr + PAGE_SIZE <= pmap_mach.pm->size &&
+	    dst->phys_addr + PAGE_SIZE <= pmap_mach.pm->size,
+	    ("pmap_copy_page: 0x%llx -> 0x%llx outside memory",
+	    (unsigned long long)src->phys_addr,
+	    (unsigned long long)dst->phys_addr));
+	KASSERT(src != dst, ("pmap_copy_page: page onto itself"));
+	memcpy(physmem_ptr(pmap_mach.pm, dst->phys_addr),
+	    physmem_ptr(pmap_mach.pm, src->phys_addr), PAGE_SIZE);
+}
+
+int
+pmap_tlb_refill(struct mmu_cpu *cpu, vm_offset_t va)
+{
+	return (pmap_md()->tlb_refill(cpu, va));
+}
+
+int
+pmap_emulate_modified(struct pmap *pmap, struct mmu_cpu *cpu, vm_offset_t va)
+{
+	int rv;
+
+	rv = pmap_md()->emulate_modified(pmap, cpu, va);
+	pmap_assert_consistent(pmap, "pmap_emulate_modified");
+	return (rv);
+}
+
+unsigned long
+pmap_ptpages(struct pmap *pmap)
+{
+	return (pmap->pm_ptpages);
+}
+
+int
+pmap_check(struct pmap *pmap, char *msg, size_t msglen)
+{
+	return (pmap_md()->check(pmap, msg, msglen));
+}

@@ -1,0 +1,107 @@
+/*
+ * vm/pmap_md.h — private to vm/pmap.c, vm/mips/pmap.c and vm/amd64/pmap.c:
+ * the layout of struct pmap (a machine-independent part and a union of
+ * the MIPS and amd64 parts), the per-CPU pmap state, and struct pmap_ops,
+ * the table of machine-dependent entry points that vm/pmap.c dispatches
+ * through (FreeBSD links one pmap per kernel; vmsim carries both and picks
+ * one at pmap_bootstrap time from the machine's architecture).
+ *
+ * Nothing outside vm/pmap.c and vm/<arch>/pmap.c may include this file:
+ * the rest of the kernel sees struct pmap as opaque (vm/pmap.h).
+ */
+#ifndef VM_PMAP_MD_H
+#define VM_PMAP_MD_H
+
+#include "vm/pmap.h"
+
+/* CPU ids are 0..PMAP_MAXCPU-1; CPU sets are uint64_t bit masks. */
+#define PMAP_MAXCPU	64
+#define PMAP_CPUBIT(id)	((uint64_t)1 << (id))
+
+/* MIPS: one CPU's view of a pmap's ASID (FreeBSD struct pmap_asid). */
+struct pmap_asid {
+	uint64_t gen;		/* the CPU's ASID generation at allocation; 0 = none */
+	uint8_t asid;		/* valid while gen equals the CPU's generation */
+};
+
+/* MIPS part: the segment table is pm_root; ASIDs are per CPU. */
+struct pmap_mips {
+	struct pmap_asid pm_asid[PMAP_MAXCPU];
+};
+
+/* amd64 part: the PML4 is pm_root; one PCID for the pmap's lifetime. */
+struct pmap_amd64 {
+	uint16_t pm_pcid;	/* 1..4095, lowest free at create */
+	uint64_t pm_save;	/* CPUs that have run this pmap (may cache it) */
+	uint64_t pm_stale;	/* CPUs whose PCID-tagged entries may be stale:
+				   flushed at the next activation there */
+};
+
+struct pmap {
+	/* Machine-independent part. */
+	vm_page_t pm_root;		/* MIPS segment table / amd64 PML4 page */
+	unsigned long pm_ptpages;	/* table pages, the root included */
+	unsigned long pm_resident;	/* valid leaf PTEs */
+	unsigned long pm_wired;		/* of which wired */
+	uint64_t pm_active;		/* CPUs on which this is the active pmap */
+	/* Machine-dependent part, chosen by the machine's architecture. */
+	union {
+		struct pmap_mips mips;
+		struct pmap_amd64 amd64;
+	} pm_md;
+};
+
+/* The pmap layer's state for one CPU. */
+struct pmap_pcpu {
+	struct pmap *pc_active;		/* the pmap this CPU translates with, or NULL */
+	unsigned pc_asid_next;		/* MIPS: next ASID to hand out, 1..256 */
+	uint64_t pc_asid_gen;		/* MIPS: the ASID generation, from 1 */
+};
+
+/*
+ * One function per machine-dependent contract function of vm/pmap.h (the
+ * direct-map helpers pmap_zero_page/pmap_copy_page are the same on both
+ * machines and live in vm/pmap.c).  bootstrap resets the MD global state.
+ */
+struct pmap_ops {
+	const char *name;
+	void (*bootstrap)(void);
+	struct pmap *(*create)(void);
+	void (*destroy)(struct pmap *pmap);
+	int (*enter)(struct pmap *pmap, vm_offset_t va, vm_prot_t access,
+	    vm_page_t m, vm_prot_t prot, bool wired);
+	void (*remove)(struct pmap *pmap, vm_offset_t sva, vm_offset_t eva);
+	void (*protect)(struct pmap *pmap, vm_offset_t sva, vm_offset_t eva,
+	    vm_prot_t prot);
+	vm_paddr_t (*extract)(struct pmap *pmap, vm_offset_t va);
+	vm_prot_t (*prot)(struct pmap *pmap, vm_offset_t va);
+	void (*activate)(struct pmap *pmap, struct mmu_cpu *cpu);
+	int (*tlb_refill)(struct mmu_cpu *cpu, vm_offset_t va);
+	int (*emulate_modified)(struct pmap *pmap, struct mmu_cpu *cpu,
+	    vm_offset_t va);
+	int (*check)(struct pmap *pmap, char *msg, size_t msglen);
+};
+
+extern const struct pmap_ops pmap_mips_ops;
+extern const struct pmap_ops pmap_amd64_ops;
+
+/* Set by pmap_bootstrap (vm/pmap.c). */
+extern struct pmap_machine pmap_mach;
+extern struct pmap_pcpu pmap_pcpu[PMAP_MAXCPU];
+
+/*
+ * A zeroed, wired page for a page table, counted in pmap->pm_ptpages; or
+ * NULL when no page can be had.  pmap_ptpage_free undoes it.
+ */
+vm_page_t pmap_ptpage_alloc(struct pmap *pmap);
+void pmap_ptpage_free(struct pmap *pmap, vm_page_t m);
+/*
+ * The modified state of a mapping goes back to its page (FreeBSD:
+ * vm_page_dirty when a PTE with the modified bit is torn down).  Frames
+ * outside the page array (device memory) are skipped.
+ */
+void pmap_page_dirty(vm_paddr_t pa);
+/* The struct pmap_machine's CPU i, with its id checked. */
+struct mmu_cpu *pmap_cpu(int i);
+
+#endif

@@ -1,0 +1,128 @@
+/*
+ * vm/vm_page.h — the physical page: one struct vm_page per 4 KiB frame of
+ * simulated physical memory (FreeBSD sys/vm/vm_page.h, 2010 semantics,
+ * reduced to what the kernel uses so far).
+ *
+ * A page is on exactly one queue (free, active, inactive, hold) or on none
+ * (wired, or owned by a page-table page).  An object page is found by
+ * (object, pindex).  Fictitious pages (device memory) are not in the array.
+ */
+#ifndef VM_VM_PAGE_H
+#define VM_VM_PAGE_H
+
+#include "sim/base/base.h"
+
+struct vm_object;
+
+enum vm_page_queue {
+	PQ_NONE,	/* wired or pmap-owned: on no queue */
+	PQ_FREE,
+	PQ_ACTIVE,
+	PQ_INACTIVE,
+	PQ_HOLD,	/* freed while held: freed at the last unhold */
+	PQ_COUNT
+};
+
+/* flags */
+#define PG_FICTITIOUS	0x01	/* not real memory (device pager) */
+#define PG_ZERO		0x02	/* known to be zero-filled */
+
+struct vm_page {
+	vm_paddr_t phys_addr;
+	struct vm_object *object;	/* owner, or NULL */
+	vm_pindex_t pindex;		/* offset in the owner, in pages */
+	struct vm_page *qnext, *qprev;	/* queue links */
+	struct vm_page *left, *right;	/* the owner's page tree (private to vm_object.c) */
+	uint8_t queue;			/* enum vm_page_queue */
+	uint8_t flags;
+	uint8_t dirty;			/* modified since last clean */
+	uint8_t valid;			/* contents valid */
+	uint16_t wire_count;
+	uint16_t hold_count;
+};
+typedef struct vm_page *vm_page_t;
+
+/* Allocation requests. */
+#define VM_ALLOC_NORMAL	0x00
+#define VM_ALLOC_NOOBJ	0x01	/* no object: object/pindex ignored */
+#define VM_ALLOC_ZERO	0x02	/* the page must be zeroed */
+#define VM_ALLOC_WIRED	0x04	/* return it wired (wire_count 1) */
+
+/* Start the page array and free list over physical memory [0, bytes);
+ * frames below first_free_pa are reserved (never allocated). */
+void vm_page_startup(vm_paddr_t bytes, vm_paddr_t first_free_pa);
+/*
+ * Allocate the lowest free frame; NULL when none is free.  Unless NOOBJ,
+ * the page enters obj at pindex.  ZERO: the frame is zeroed (pmap_zero_page)
+ * and PG_ZERO set.  WIRED: returned wired; otherwise it is on no queue and
+ * the caller must activate, deactivate or wire it (vm_page_check insists).
+ */
+vm_page_t vm_page_alloc(struct vm_object *obj, vm_pindex_t pindex, int req);
+/* Free m: remove from its object; to the free list, or to PQ_HOLD while
+ * held.  Requires wire_count == 0. */
+void vm_page_free(vm_page_t m);
+vm_page_t vm_page_lookup(struct vm_object *obj, vm_pindex_t pindex);
+/* The page of frame pa, or NULL when pa is not managed (below
+ * first_free_pa, or beyond memory). */
+vm_page_t PHYS_TO_VM_PAGE(vm_paddr_t pa);
+static inline vm_paddr_t VM_PAGE_TO_PHYS(const struct vm_page *m) { return m->phys_addr; }
+
+/* Enter m into obj at pindex (the object's page tree, its resident count);
+ * m must belong to no object and pindex must be free in obj. */
+void vm_page_insert(vm_page_t m, struct vm_object *obj, vm_pindex_t pindex);
+/* Take m out of its object (no-op if it has none); queues unchanged. */
+void vm_page_remove(vm_page_t m);
+
+void vm_page_hold(vm_page_t m);
+void vm_page_unhold(vm_page_t m);
+/* Unhold ma[0..n). */
+void vm_page_unhold_pages(vm_page_t *ma, int n);
+void vm_page_wire(vm_page_t m);
+void vm_page_unwire(vm_page_t m, bool activate);
+/* Put an unwired page on the active queue (after a fault maps it). */
+void vm_page_activate(vm_page_t m);
+/* Put an unwired page on the inactive queue (page daemon, unwire). */
+void vm_page_deactivate(vm_page_t m);
+void vm_page_dirty(vm_page_t m);
+
+/* Counts (for the summary and invariants). */
+struct vm_page_stats {
+	uint64_t npages;	/* managed frames */
+	uint64_t free, active, inactive, hold, wired;
+};
+void vm_page_stats(struct vm_page_stats *st);
+/* Every page on exactly one queue, counts add up.  0 or -1 + msg. */
+int vm_page_check(char *msg, size_t msglen);
+
+/* Contiguous run of npages free frames with pa in [low, high), aligned,
+ * not crossing a multiple of boundary (0: none); NULL if none. */
+vm_page_t vm_phys_alloc_contig(unsigned long npages, vm_paddr_t low,
+    vm_paddr_t high, vm_paddr_t alignment, vm_paddr_t boundary);
+
+/*
+ * vm_phys: the free-page allocator beneath vm_page (vm_phys.c).  The free
+ * queue is kept sorted by physical address so that allocation always takes
+ * the lowest free frame: runs are reproducible and easy to read.
+ */
+
+/*
+ * The direct map: the host address of simulated physical address 0, set
+ * by the machine at startup (before any page is zeroed or paged in).  The
+ * kernel reaches every frame through it, as FreeBSD/amd64 does through its
+ * DMAP and FreeBSD/mips through kseg0.
+ */
+extern uint8_t *vm_phys_dmap;
+static inline uint8_t *vm_phys_dmap_ptr(vm_paddr_t pa) { return vm_phys_dmap + pa; }
+
+/* (Called by vm_page_startup.)  Take over array[0..npages), all off the
+ * free list. */
+void vm_phys_init(vm_page_t array, unsigned long npages);
+/* Put m on the free queue (at its sorted place); PQ_FREE. */
+void vm_phys_free_page(vm_page_t m);
+/* Take the lowest free frame off the free queue (PQ_NONE), or NULL. */
+vm_page_t vm_phys_alloc_page(void);
+unsigned long vm_phys_free_count(void);
+/* The free queue is sorted, its bitmap and count agree.  0 or -1 + msg. */
+int vm_phys_check(char *msg, size_t msglen);
+
+#endif
