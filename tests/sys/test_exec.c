@@ -1,0 +1,564 @@
+/*
+ * tests/sys/test_exec.c — system tests of `vmsim exec` (first light):
+ * guest output on every arch, the fault accounting of touch_pages seen in
+ * the trace (VAs and the disassembled faulting instruction), byte-identical
+ * event streams for equal seeds, bad ELF files and wild pointers.
+ *
+ * usage: test_exec VMSIM GUEST_DIR EXPECTED_DIR
+ */
+#include "tests/tap.h"
+#include "sim/base/base.h"
+#include "sim/kern/elf.h"
+
+#include <capstone/capstone.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static const char *vmsim, *guest_dir, *expected_dir;
+static char tmpdir[256];
+static const char *const arches[] = { "mips", "mipsel", "amd64" };
+
+struct run {
+	int status;		/* exit status, or -1 if killed by a host signal */
+	char *out, *err;	/* stdout, stderr */
+	size_t outlen;
+};
+
+static char *
+slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	if (f == NULL)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = malloc((size_t)n + 1);
+	if (buf == NULL || fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		free(buf);
+		fclose(f);
+		return NULL;
+	}
+	buf[n] = '\0';
+	fclose(f);
+	if (len)
+		*len = (size_t)n;
+	return buf;
+}
+
+/* Run argv (NULL-terminated) capturing stdout and stderr. */
+static struct run
+run_cmd(char *const argv[])
+{
+	struct run r = { .status = -1 };
+	char outp[300], errp[300];
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	int st;
+
+	snprintf(outp, sizeof(outp), "%s/out", tmpdir);
+	snprintf(errp, sizeof(errp), "%s/err", tmpdir);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, outp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	posix_spawn_file_actions_addopen(&fa, 2, errp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (posix_spawn(&pid, argv[0], &fa, NULL, argv, environ) != 0) {
+		posix_spawn_file_actions_destroy(&fa);
+		return r;
+	}
+	posix_spawn_file_actions_destroy(&fa);
+	waitpid(pid, &st, 0);
+	r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	r.out = slurp(outp, &r.outlen);
+	r.err = slurp(errp, NULL);
+	if (r.out == NULL)
+		r.out = strdup("");
+	if (r.err == NULL)
+		r.err = strdup("");
+	return r;
+}
+
+static void
+run_free(struct run *r)
+{
+	free(r->out);
+	free(r->err);
+}
+
+/* vmsim exec [--trace T] [--seed S] PROG ARGS... */
+static struct run
+vmsim_exec(const char *trace, const char *seed, const char *prog, const char *arg1,
+    const char *arg2)
+{
+	char *argv[16];
+	int n = 0;
+
+	argv[n++] = (char *)vmsim;
+	argv[n++] = "exec";
+	argv[n++] = "--quiet";
+	if (trace) {
+		argv[n++] = "--trace";
+		argv[n++] = (char *)trace;
+	}
+	if (seed) {
+		argv[n++] = "--seed";
+		argv[n++] = (char *)seed;
+	}
+	argv[n++] = (char *)prog;
+	if (arg1)
+		argv[n++] = (char *)arg1;
+	if (arg2)
+		argv[n++] = (char *)arg2;
+	argv[n] = NULL;
+	return run_cmd(argv);
+}
+
+static void
+guest_path(char *buf, size_t len, const char *arch, const char *prog)
+{
+	snprintf(buf, len, "%s/%s-%s", guest_dir, arch, prog);
+}
+
+/* ---- 1. output on every arch ------------------------------------------ */
+
+static void
+test_output(void)
+{
+	const char *progs[] = { "hello", "glibc_hello" };
+
+	for (size_t p = 0; p < nitems(progs); p++) {
+		char exp_path[300], prog[300];
+		size_t explen;
+		char *exp;
+
+		snprintf(exp_path, sizeof(exp_path), "%s/%s.out", expected_dir, progs[p]);
+		exp = slurp(exp_path, &explen);
+		ok(exp != NULL, "expected output %s exists", exp_path);
+		if (exp == NULL)
+			continue;
+		for (size_t a = 0; a < nitems(arches); a++) {
+			struct run r;
+
+			guest_path(prog, sizeof(prog), arches[a], progs[p]);
+			r = vmsim_exec(NULL, NULL, prog, NULL, NULL);
+			ok(r.status == 0 && r.outlen == explen && memcmp(r.out, exp, explen) == 0,
+			    "%s on %s: exit 0 and the expected %zu bytes (got status %d, %zu bytes)",
+			    progs[p], arches[a], explen, r.status, r.outlen);
+			run_free(&r);
+		}
+		/* amd64: the same bytes as the host itself prints. */
+		guest_path(prog, sizeof(prog), "amd64", progs[p]);
+		{
+			char *argv[] = { prog, NULL };
+			struct run host = run_cmd(argv);
+			struct run sim = vmsim_exec(NULL, NULL, prog, NULL, NULL);
+
+			ok(host.status == sim.status && host.outlen == sim.outlen &&
+			    memcmp(host.out, sim.out, host.outlen) == 0,
+			    "%s: vmsim prints what the host prints (amd64)", progs[p]);
+			run_free(&host);
+			run_free(&sim);
+		}
+		free(exp);
+	}
+}
+
+/* ---- 2. touch_pages: faults in the trace ------------------------------ */
+
+struct fault_row {
+	uint64_t va, pc;
+};
+
+/* The zero_fill page_fault rows of a trace. */
+static int
+trace_zero_fills(const char *path, struct fault_row **rows)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int n = 0, cap = 0;
+
+	*rows = NULL;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_prepare_v2(db, "SELECT va, pc FROM event WHERE kind = 'page_fault' "
+	    "AND type = 'zero_fill' ORDER BY seq", -1, &st, NULL) != SQLITE_OK) {
+		sqlite3_close(db);
+		return -1;
+	}
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 256;
+			*rows = realloc(*rows, (size_t)cap * sizeof(**rows));
+		}
+		(*rows)[n].va = (uint64_t)sqlite3_column_int64(st, 0);
+		(*rows)[n].pc = (uint64_t)sqlite3_column_int64(st, 1);
+		n++;
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
+static bool
+has_va(const struct fault_row *r, int n, uint64_t va)
+{
+	for (int i = 0; i < n; i++)
+		if (r[i].va == va)
+			return true;
+	return false;
+}
+
+/* Disassemble the instruction at pc of the ELF file: its mnemonic. */
+static int
+disasm_pc(const char *arch, const char *path, uint64_t pc, char *mn, size_t mnlen)
+{
+	size_t len;
+	uint8_t *img = (uint8_t *)slurp(path, &len);
+	struct elf_limits lim = { .user_max = UINT64_MAX };
+	struct elf_image ei;
+	char err[200];
+	csh cs;
+	cs_insn *insn;
+	int rv = -1;
+
+	if (img == NULL)
+		return -1;
+	if (elf_parse(img, len, &lim, &ei, err, sizeof(err)) != 0) {
+		free(img);
+		return -1;
+	}
+	for (int i = 0; i < ei.nsegs; i++) {
+		const struct elf_seg *s = &ei.segs[i];
+
+		if (pc < s->vaddr || pc >= s->vaddr + s->filesz)
+			continue;
+		if (strcmp(arch, "amd64") == 0)
+			cs_open(CS_ARCH_X86, CS_MODE_64, &cs);
+		else
+			cs_open(CS_ARCH_MIPS, CS_MODE_MIPS32 | (strcmp(arch, "mips") == 0 ?
+			    CS_MODE_BIG_ENDIAN : CS_MODE_LITTLE_ENDIAN), &cs);
+		if (cs_disasm(cs, img + s->offset + (pc - s->vaddr), 16, pc, 1, &insn) == 1) {
+			snprintf(mn, mnlen, "%s %s", insn[0].mnemonic, insn[0].op_str);
+			cs_free(insn, 1);
+			rv = 0;
+		}
+		cs_close(&cs);
+	}
+	free(img);
+	return rv;
+}
+
+static bool
+is_byte_store(const char *arch, const char *insn)
+{
+	if (strcmp(arch, "amd64") == 0)
+		return strncmp(insn, "mov byte ptr [", 14) == 0;
+	return strncmp(insn, "sb ", 3) == 0;
+}
+
+static void
+diag_insn(const char *arch, uint64_t pc, const char *insn)
+{
+	printf("# %s: fault pc %#llx is \"%s\", not a byte store\n", arch,
+	    (unsigned long long)pc, insn);
+}
+
+static void
+test_touch_pages(void)
+{
+	for (size_t a = 0; a < nitems(arches); a++) {
+		char prog[300], t0[300], t100[300], insn[256];
+		struct fault_row *r0, *r100;
+		struct run ra, rb;
+		int n0, n100, extra = 0, stores = 0;
+		uint64_t lo = UINT64_MAX, hi = 0;
+
+		guest_path(prog, sizeof(prog), arches[a], "touch_pages");
+		snprintf(t0, sizeof(t0), "%s/tp0-%s.db", tmpdir, arches[a]);
+		snprintf(t100, sizeof(t100), "%s/tp100-%s.db", tmpdir, arches[a]);
+		ra = vmsim_exec(t0, NULL, prog, "0", NULL);
+		rb = vmsim_exec(t100, NULL, prog, "100", NULL);
+		ok(ra.status == 0 && rb.status == 0, "touch_pages 0 and 100 on %s exit 0",
+		    arches[a]);
+		ok(strstr(rb.out, "checksum=e62324c7") != NULL,
+		    "touch_pages 100 on %s: checksum as on the host", arches[a]);
+		n0 = trace_zero_fills(t0, &r0);
+		n100 = trace_zero_fills(t100, &r100);
+		ok(n0 > 0 && n100 - n0 == 100,
+		    "%s: exactly 100 more zero_fill faults (%d vs %d)", arches[a], n100, n0);
+		for (int i = 0; i < n100; i++) {
+			if (has_va(r0, n0, r100[i].va))
+				continue;
+			extra++;
+			lo = MIN(lo, r100[i].va);
+			hi = MAX(hi, r100[i].va);
+			if (disasm_pc(arches[a], prog, r100[i].pc, insn, sizeof(insn)) == 0 &&
+			    is_byte_store(arches[a], insn))
+				stores++;
+			else if (stores == extra - 1)
+				diag_insn(arches[a], r100[i].pc, insn);
+		}
+		ok(extra == 100 && hi - lo == 99 * PAGE_SIZE && (lo & PAGE_MASK) == 0,
+		    "%s: the 100 new faults are at 100 consecutive page VAs (%#llx..%#llx)",
+		    arches[a], (unsigned long long)lo, (unsigned long long)hi);
+		ok(stores == 100, "%s: each new fault's PC disassembles to a byte store (%d/100)",
+		    arches[a], stores);
+		free(r0);
+		free(r100);
+		run_free(&ra);
+		run_free(&rb);
+	}
+}
+
+/* ---- 3. determinism ---------------------------------------------------- */
+
+/* Every event row of a trace, as text. */
+static char *
+trace_events_text(const char *path)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	size_t cap = 1 << 16, used = 0;
+	char *s = malloc(cap);
+
+	s[0] = '\0';
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+		return s;
+	if (sqlite3_prepare_v2(db, "SELECT seq, cycle, cpu, pid, tid, kind, type, va, pa, "
+	    "pc, detail FROM event ORDER BY seq", -1, &st, NULL) == SQLITE_OK) {
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			char line[512];
+			int n = snprintf(line, sizeof(line), "%lld|%lld|%d|%d|%d|%s|%s|%lld|%lld|%lld|%s\n",
+			    sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+			    sqlite3_column_int(st, 2), sqlite3_column_int(st, 3),
+			    sqlite3_column_int(st, 4), (const char *)sqlite3_column_text(st, 5),
+			    sqlite3_column_text(st, 6) ? (const char *)sqlite3_column_text(st, 6) : "",
+			    sqlite3_column_int64(st, 7), sqlite3_column_int64(st, 8),
+			    sqlite3_column_int64(st, 9),
+			    sqlite3_column_text(st, 10) ? (const char *)sqlite3_column_text(st, 10) : "");
+
+			if (used + (size_t)n + 1 > cap) {
+				cap *= 2;
+				s = realloc(s, cap);
+			}
+			memcpy(s + used, line, (size_t)n + 1);
+			used += (size_t)n;
+		}
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
+	return s;
+}
+
+static void
+test_determinism(void)
+{
+	for (size_t a = 0; a < nitems(arches); a++) {
+		char prog[300], ta[300], tb[300], tc[300];
+		struct run r1, r2, r3;
+		char *e1, *e2, *e3;
+
+		guest_path(prog, sizeof(prog), arches[a], "glibc_hello");
+		snprintf(ta, sizeof(ta), "%s/det-a.db", tmpdir);
+		snprintf(tb, sizeof(tb), "%s/det-b.db", tmpdir);
+		snprintf(tc, sizeof(tc), "%s/det-c.db", tmpdir);
+		r1 = vmsim_exec(ta, "7", prog, NULL, NULL);
+		r2 = vmsim_exec(tb, "7", prog, NULL, NULL);
+		r3 = vmsim_exec(tc, "8", prog, NULL, NULL);
+		e1 = trace_events_text(ta);
+		e2 = trace_events_text(tb);
+		e3 = trace_events_text(tc);
+		ok(r1.status == 0 && strlen(e1) > 1000 && strcmp(e1, e2) == 0,
+		    "%s: same program, same seed: byte-identical event rows (%zu bytes)",
+		    arches[a], strlen(e1));
+		/* The seed reaches the guest (AT_RANDOM, the MIPS TLB's Random
+		 * register): a different seed is allowed to change the rows. */
+		ok(r3.status == 0 && strlen(e3) > 1000, "%s: another seed runs too", arches[a]);
+		free(e1);
+		free(e2);
+		free(e3);
+		run_free(&r1);
+		run_free(&r2);
+		run_free(&r3);
+	}
+}
+
+/* ---- 4. bad input -------------------------------------------------------- */
+
+static int
+write_file(const char *path, const void *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+
+	if (f == NULL)
+		return -1;
+	fwrite(data, 1, len, f);
+	fclose(f);
+	return 0;
+}
+
+static uint64_t
+rd(const uint8_t *p, int n, bool be)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < n; i++)
+		v |= (uint64_t)p[be ? n - 1 - i : i] << (8 * i);
+	return v;
+}
+
+static void
+wr(uint8_t *p, int n, bool be, uint64_t v)
+{
+	for (int i = 0; i < n; i++)
+		p[be ? n - 1 - i : i] = (uint8_t)(v >> (8 * i));
+}
+
+/* Run a damaged copy of a good image; expect exit 2 and a message. */
+static void
+expect_refused(const char *what, const char *arch, const uint8_t *img, size_t len,
+    const char *word)
+{
+	char path[300];
+	struct run r;
+
+	snprintf(path, sizeof(path), "%s/bad-%s", tmpdir, arch);
+	write_file(path, img, len);
+	r = vmsim_exec(NULL, NULL, path, NULL, NULL);
+	for (char *c = r.err; *c; c++)	/* one TAP line */
+		if (*c == '\n')
+			*c = ' ';
+	ok(r.status == 2 && strstr(r.err, word) != NULL,
+	    "%s %s: exit 2 with a message naming it (status %d: %.120s)", arch, what,
+	    r.status, r.err);
+	run_free(&r);
+}
+
+static void
+test_bad_elf(void)
+{
+	for (size_t a = 0; a < nitems(arches); a++) {
+		char prog[300];
+		size_t len;
+		uint8_t *img, *bad;
+		bool e64 = strcmp(arches[a], "amd64") == 0;
+		bool be = strcmp(arches[a], "mips") == 0;
+		uint64_t phoff;
+		int phentsize, load1 = -1, load2 = -1, phnum;
+
+		guest_path(prog, sizeof(prog), arches[a], "hello");
+		img = (uint8_t *)slurp(prog, &len);
+		if (!ok(img != NULL, "read %s", prog))
+			continue;
+		bad = malloc(len);
+
+		expect_refused("truncated to 40 bytes", arches[a], img, 40, "malformed ELF");
+		expect_refused("truncated to half", arches[a], img, len / 2, "malformed ELF");
+
+		memcpy(bad, img, len);
+		phoff = rd(bad + (e64 ? 32 : 28), e64 ? 8 : 4, be);
+		wr(bad + (e64 ? 32 : 28), e64 ? 8 : 4, be, len + 4096);
+		expect_refused("with e_phoff beyond the file", arches[a], bad, len, "malformed ELF");
+
+		/* Overlapping segments: another program header becomes a
+		 * PT_LOAD that starts inside the first PT_LOAD. */
+		memcpy(bad, img, len);
+		phentsize = (int)rd(bad + (e64 ? 54 : 42), 2, be);
+		phnum = (int)rd(bad + (e64 ? 56 : 44), 2, be);
+		for (int i = 0; i < phnum; i++) {
+			uint8_t *ph = bad + phoff + (uint64_t)i * (uint64_t)phentsize;
+
+			if (rd(ph, 4, be) == 1 /* PT_LOAD */ && load1 < 0)
+				load1 = i;
+			else if (load2 < 0)
+				load2 = i;
+		}
+		if (ok(load1 >= 0 && load2 >= 0, "%s hello has a PT_LOAD and another header",
+		    arches[a])) {
+			uint8_t *p1 = bad + phoff + (uint64_t)load1 * (uint64_t)phentsize;
+			uint8_t *p2 = bad + phoff + (uint64_t)load2 * (uint64_t)phentsize;
+
+			memcpy(p2, p1, (size_t)phentsize);	/* a second copy of it */
+			expect_refused("with overlapping segments", arches[a], bad, len,
+			    "malformed ELF");
+		}
+		memcpy(bad, img, len);
+		bad[0] = 'X';
+		expect_refused("with a bad magic number", arches[a], bad, len, "not an ELF");
+		free(bad);
+		free(img);
+	}
+	{
+		char path[300];
+		struct run r;
+
+		snprintf(path, sizeof(path), "%s/does-not-exist", tmpdir);
+		r = vmsim_exec(NULL, NULL, path, NULL, NULL);
+		ok(r.status == 2 && strstr(r.err, "No such file") != NULL,
+		    "a missing program: exit 2 with a message");
+		run_free(&r);
+	}
+}
+
+static void
+test_wild_pointers(void)
+{
+	for (size_t a = 0; a < nitems(arches); a++) {
+		char prog[300];
+		struct run r;
+
+		guest_path(prog, sizeof(prog), arches[a], "wild_write");
+		r = vmsim_exec(NULL, NULL, prog, NULL, NULL);
+		ok(r.status == 0 && strstr(r.out, "wild_write ret=-14") != NULL,
+		    "%s: write(2) of a wild pointer returns -EFAULT to the guest", arches[a]);
+		run_free(&r);
+		guest_path(prog, sizeof(prog), arches[a], "segv");
+		r = vmsim_exec(NULL, NULL, prog, NULL, NULL);
+		ok(r.status == 128 + 11 && strstr(r.out, "storing to 0x1000") != NULL,
+		    "%s: a store to an unmapped page kills the guest with SIGSEGV (status %d)",
+		    arches[a], r.status);
+		run_free(&r);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc != 4) {
+		fprintf(stderr, "usage: test_exec VMSIM GUEST_DIR EXPECTED_DIR\n");
+		return 2;
+	}
+	vmsim = argv[1];
+	guest_dir = argv[2];
+	expected_dir = argv[3];
+	snprintf(tmpdir, sizeof(tmpdir), "%s/vmsim-test-XXXXXX",
+	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	if (mkdtemp(tmpdir) == NULL) {
+		perror("mkdtemp");
+		return 2;
+	}
+	test_output();
+	test_touch_pages();
+	test_determinism();
+	test_bad_elf();
+	test_wild_pointers();
+	{
+		char cmd[400];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+		if (system(cmd) != 0)
+			printf("# could not remove %s\n", tmpdir);
+	}
+	return tap_done();
+}
