@@ -142,6 +142,42 @@ pmap_mips_invalidate_page(struct pmap *pmap, vm_offset_t va)
 	}
 }
 
+/*
+ * pmap_update_page (FreeBSD's tlb_update): after pmap_enter changed the
+ * PTE of va, a CPU where pmap is active and whose TLB holds va's pair gets
+ * the new half written into that entry (TLBP, TLBR, TLBWI), so the access
+ * that faulted does not take a second refill.  Elsewhere: as
+ * pmap_mips_invalidate_page.
+ */
+static void
+pmap_mips_update_page(struct pmap *pmap, vm_offset_t va, uint32_t pte)
+{
+	struct pmap_asid *pa;
+	struct tlb_mips_entry e;
+	int i, idx;
+
+	for (i = 0; i < pmap_mach.ncpus; i++) {
+		struct tlb_mips *tlb = &pmap_cpu(i)->tlb_mips;
+
+		pa = &pmap->pm_md.mips.pm_asid[i];
+		if (pa->gen != pmap_pcpu[i].pc_asid_gen)
+			continue;
+		if (pmap_pcpu[i].pc_active != pmap) {
+			pa->gen = 0;
+			continue;
+		}
+		idx = tlb_mips_probe(tlb, ((uint32_t)va & MIPS_HI_VPN2_MASK) | pa->asid);
+		if (idx < 0)
+			continue;
+		tlb_mips_read(tlb, (unsigned)idx, &e);
+		if (va & PAGE_SIZE)
+			e.entrylo1 = pte & PTE_HW_MASK;
+		else
+			e.entrylo0 = pte & PTE_HW_MASK;
+		tlb_mips_write_indexed(tlb, (unsigned)idx, &e);
+	}
+}
+
 /* A torn-down or downgraded PTE gives its counts and dirtiness back. */
 static void
 pmap_mips_pte_release(struct pmap *pmap, uint32_t pte)
@@ -273,7 +309,7 @@ pmap_mips_enter(struct pmap *pmap, vm_offset_t va, vm_prot_t access,
 	pmap->pm_resident++;
 	if (wired)
 		pmap->pm_wired++;
-	pmap_mips_invalidate_page(pmap, va);
+	pmap_mips_update_page(pmap, va, npte);
 	return (KERN_SUCCESS);
 }
 

@@ -187,6 +187,23 @@ test_basic(bool big_endian)
 	    "%s: software bits stripped, D clear", en);
 	ok(lookup(0, 0x401000, as, false, NULL, NULL) == TLBM_INVALID,
 	    "%s: odd neighbour unmapped: TLB Invalid", en);
+	{
+		/* Entering the odd page updates the pair in place (TLBWI),
+		 * as FreeBSD's tlb_update does: no second refill. */
+		vm_page_t mo = page();
+		uint64_t gen = cpus[0].tlb_mips.gen;
+
+		ok(pmap_enter(a, 0x401000, VM_PROT_READ, mo, VM_PROT_READ, false) ==
+		    KERN_SUCCESS && lookup(0, 0x401000, as, false, &pa, NULL) == TLBM_HIT &&
+		    pa == mo->phys_addr && lookup(0, 0x400010, as, false, NULL, NULL) ==
+		    TLBM_HIT && cpus[0].tlb_mips.gen != gen,
+		    "%s: enter of the odd half updates the TLB pair in place", en);
+		pmap_remove(a, 0x401000, 0x402000);
+		ok(lookup(0, 0x401000, as, false, NULL, NULL) == TLBM_REFILL,
+		    "%s: remove invalidates the whole pair", en);
+		vm_page_free(mo);
+		pmap_tlb_refill(&cpus[0], 0x400010);
+	}
 	ok(lookup(0, 0x400000, as + 1, false, NULL, NULL) == TLBM_REFILL,
 	    "%s: another ASID does not match", en);
 	ok(check(a, "after refill"), "%s: pmap_check after refill", en);
