@@ -231,7 +231,7 @@ machine_create(struct machine **out, const struct machine_config *c,
 	pmach.cpus = m->cpu_ptrs;
 	pmach.ncpus = (int)c->ncpus;
 	pmap_bootstrap(&pmach);
-	kern_init(&m->kern, c->arch, &m->pm, &m->prng, &machine_hw_ops, m);
+	kern_init(&m->kern, c->arch, &m->pm, &m->prng, &machine_hw_ops, m, c->root);
 	m->kern.clock_cycles = &m->cpus[0].cycles;
 	event_reset();
 	memset(event_context(), 0, sizeof(struct event_context));
@@ -259,6 +259,14 @@ machine_destroy(struct machine *m)
 	physmem_fini(&m->pm);
 	memset(event_context(), 0, sizeof(struct event_context));
 	free(m);
+}
+
+void
+machine_set_file_hook(struct machine *m,
+    void (*fn)(void *arg, const char *path, const void *data, size_t len), void *arg)
+{
+	m->kern.vfs.loaded = fn;
+	m->kern.vfs.loaded_arg = arg;
 }
 
 int

@@ -24,6 +24,7 @@ struct machine_config {
 	uint64_t slice_insns;		/* instructions per scheduling slice */
 	uint64_t max_insns;		/* stop the run after this many (0: no limit) */
 	struct cost_table cost;
+	const char *root;		/* host directory the guest sees as /, or NULL */
 };
 
 /* Defaults for arch (64 MiB, seed 1, 1 CPU, default TLB, 10000-insn slices). */
@@ -35,6 +36,9 @@ char *machine_config_json(const struct machine_config *c);
 int machine_create(struct machine **out, const struct machine_config *c,
     char *err, size_t errlen);
 void machine_destroy(struct machine *m);
+/* Called with every file the guest reads in (for the trace). */
+void machine_set_file_hook(struct machine *m,
+    void (*fn)(void *arg, const char *path, const void *data, size_t len), void *arg);
 
 /* Load and start a program.  0, or -1 with a message (malformed ELF...). */
 int machine_spawn(struct machine *m, const char *path, const uint8_t *image,

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define VMSIM_VERSION "0.1.0"
 
@@ -34,6 +35,7 @@ usage(FILE *f)
 	    "  --mem SIZE         physical memory, e.g. 64M (default 64M)\n"
 	    "  --seed N           seed of the machine's random generator (default 1)\n"
 	    "  --trace FILE       record faults and TLB exceptions in an SQLite trace\n"
+	    "  --root DIR         the host directory the guest sees as / (read-only)\n"
 	    "  --tlb-entries N    TLB entries (MIPS default 48, amd64 64)\n"
 	    "  --tlb-wired N      MIPS wired TLB entries (default 0)\n"
 	    "  --slice N          instructions per scheduling slice (default 10000)\n"
@@ -45,6 +47,7 @@ usage(FILE *f)
 struct options {
 	const char *arch;
 	const char *trace;
+	const char *root;
 	bool quiet;
 	struct machine_config cfg;
 	bool set_mem, set_seed, set_tlb, set_wired, set_slice, set_max;
@@ -147,6 +150,8 @@ parse_options(int argc, char **argv, int i, struct options *o)
 			o->arch = v;
 		} else if (strcmp(a, "--trace") == 0) {
 			o->trace = v;
+		} else if (strcmp(a, "--root") == 0) {
+			o->root = v;
 		} else if (strcmp(a, "--mem") == 0) {
 			if (parse_size(v, &o->mem) != 0) {
 				fprintf(stderr, "vmsim: --mem %s: not a size (e.g. 64M)\n", v);
@@ -216,6 +221,7 @@ build_config(struct options *o, enum sim_arch arch)
 		c->slice_insns = o->slice;
 	if (o->set_max)
 		c->max_insns = o->max_insns;
+	c->root = o->root;
 	for (int i = 0; i < o->ncosts; i++) {
 		char name[64];
 		const char *eq = strchr(o->costs[i], '=');
@@ -341,6 +347,13 @@ json_argv(int argc, char **argv)
 	return s;
 }
 
+/* Files the guest reads go into the trace, so it replays without them. */
+static void
+trace_file_hook(void *arg, const char *path, const void *data, size_t len)
+{
+	(void)trace_add_blob(arg, "file", path, data, len, NULL);
+}
+
 static void
 print_summary(const struct machine_totals *t, const char *prog, int status)
 {
@@ -389,6 +402,14 @@ cmd_exec(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (o.root != NULL) {
+		struct stat st;
+
+		if (stat(o.root, &st) != 0 || !S_ISDIR(st.st_mode)) {
+			fprintf(stderr, "vmsim: --root %s: not a directory\n", o.root);
+			return 2;
+		}
+	}
 	image = read_file(argv[i], &len);
 	if (image == NULL) {
 		fprintf(stderr, "vmsim: %s: %s\n", argv[i], strerror(errno));
@@ -430,6 +451,7 @@ cmd_exec(int argc, char **argv)
 		}
 		struct event_sink sink = trace_event_sink(tr);
 		event_sink_add(&sink);
+		machine_set_file_hook(m, trace_file_hook, tr);
 	}
 	if (machine_spawn(m, argv[i], image, len, argc - i, argv + i, &p, err, sizeof(err)) != 0) {
 		fprintf(stderr, "vmsim: %s\n", err);

@@ -232,14 +232,19 @@ kern_spawn(struct kern *k, const char *path, const uint8_t *image, size_t len,
 		p->rlim[i].cur = p->rlim[i].max = UINT64_MAX;
 	p->rlim[KRLIMIT_STACK].cur = k->layout.stack_size;
 	p->rlim[KRLIMIT_NOFILE].cur = p->rlim[KRLIMIT_NOFILE].max = 1024;
+	fd_init(p);
 	p->vm = vmspace_alloc(k);
 	if (p->vm == NULL)
 		goto nomem;
 	vp = exec_vnode(path, image, len);
 	if (vp == NULL)
 		goto nomem;
+	if (vfs_add(&k->vfs, p->path, vp) != 0) {	/* the program is /NAME */
+		vrele(vp);
+		goto nomem;
+	}
 	obj = vnode_object_for(vp);
-	vrele(vp);			/* the object holds the vnode now */
+	vrele(vp);			/* the object and the vfs hold the vnode now */
 	if (obj == NULL)
 		goto nomem;
 	if (exec_load(k, p, &img, obj, bias, err, errlen) != 0 ||

@@ -14,6 +14,7 @@
 
 #include "sim/base/base.h"
 #include "sim/base/guest_reg.h"
+#include "sim/kern/vfs.h"
 #include "vm/vm_map.h"
 
 struct kern;
@@ -78,6 +79,8 @@ struct proc {
 	vm_offset_t sig_addr;		/* its si_addr */
 	uint64_t sigmask;
 	uint64_t sigaction[KERN_NSIG][4];	/* XXX: stored, not yet used for delivery */
+	struct file *files[PROC_NFILES];	/* open files (NULL: none) */
+	bool fd_console[PROC_NFILES];	/* 0-2 start as the console */
 	void *hw;			/* the machine's engine for this space */
 	uint64_t nsyscalls;
 };
@@ -116,10 +119,12 @@ struct kern {
 	int nprocs;
 	int nextpid;
 	struct kern_stats stats;
+	struct vfs vfs;
 };
 
+/* root: the host directory the guest sees as /, or NULL. */
 void kern_init(struct kern *k, enum sim_arch arch, struct physmem *pm,
-    struct prng *prng, const struct kern_hw_ops *hw, void *hw_arg);
+    struct prng *prng, const struct kern_hw_ops *hw, void *hw_arg, const char *root);
 void kern_fini(struct kern *k);
 
 /*

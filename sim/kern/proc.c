@@ -63,7 +63,7 @@ ksig_name(int sig)
 
 void
 kern_init(struct kern *k, enum sim_arch arch, struct physmem *pm,
-    struct prng *prng, const struct kern_hw_ops *hw, void *hw_arg)
+    struct prng *prng, const struct kern_hw_ops *hw, void *hw_arg, const char *root)
 {
 	memset(k, 0, sizeof(*k));
 	k->arch = arch;
@@ -74,6 +74,7 @@ kern_init(struct kern *k, enum sim_arch arch, struct physmem *pm,
 	k->nextpid = 1;
 	k->cpu_hz = 1000000000ull;	/* 1 GHz: one cycle is one nanosecond */
 	kern_layout(arch, &k->layout);
+	vfs_init(&k->vfs, root);
 }
 
 void
@@ -83,6 +84,7 @@ kern_fini(struct kern *k)
 		if (k->procs[i] != NULL)
 			kern_reap(k, k->procs[i]);
 	k->nprocs = 0;
+	vfs_fini(&k->vfs);
 }
 
 /* A new, empty address space for the kernel's layout, or NULL. */
@@ -133,6 +135,7 @@ kern_exit(struct kern *k, struct proc *p, int wait_status)
 	for (int c = 0; c < KERN_MAX_CPUS; c++)
 		if (k->curthread[c] == p->td)
 			k->curthread[c] = NULL;
+	fd_close_all(p);
 }
 
 void
@@ -141,6 +144,7 @@ kern_reap(struct kern *k, struct proc *p)
 	for (int i = 0; i < k->nprocs; i++)
 		if (k->procs[i] == p)
 			k->procs[i] = NULL;
+	fd_close_all(p);
 	vmspace_free(p->vm);
 	free(p->td);
 	free(p->path);

@@ -34,7 +34,7 @@ enum sc {
 	SC_SET_ROBUST_LIST, SC_RSEQ, SC_CLOCK_GETTIME, SC_CLOCK_GETTIME64,
 	SC_GETTIMEOFDAY, SC_PRLIMIT64, SC_GETRLIMIT, SC_GETRANDOM, SC_FSTAT,
 	SC_NEWFSTATAT, SC_STATX, SC_KILL, SC_TGKILL, SC_CACHEFLUSH,
-	SC_FUTEX, SC_FSTAT64, SC_FSTATAT64,
+	SC_FUTEX, SC_FSTAT64, SC_FSTATAT64, SC_PREAD64,
 };
 
 struct sc_entry {
@@ -50,6 +50,7 @@ static const struct sc_entry sc_amd64[] = {
 	{ 11, SC_MUNMAP, "munmap" }, { 12, SC_BRK, "brk" },
 	{ 13, SC_RT_SIGACTION, "rt_sigaction" },
 	{ 14, SC_RT_SIGPROCMASK, "rt_sigprocmask" }, { 16, SC_IOCTL, "ioctl" },
+	{ 17, SC_PREAD64, "pread64" },
 	{ 20, SC_WRITEV, "writev" }, { 21, SC_ACCESS, "access" },
 	{ 24, SC_SCHED_YIELD, "sched_yield" }, { 28, SC_MADVISE, "madvise" },
 	{ 39, SC_GETPID, "getpid" }, { 60, SC_EXIT, "exit" },
@@ -87,6 +88,7 @@ static const struct sc_entry sc_o32[] = {
 	{ 4162, SC_SCHED_YIELD, "sched_yield" },
 	{ 4194, SC_RT_SIGACTION, "rt_sigaction" },
 	{ 4195, SC_RT_SIGPROCMASK, "rt_sigprocmask" },
+	{ 4200, SC_PREAD64, "pread64" },
 	{ 4210, SC_MMAP2, "mmap2" }, { 4215, SC_FSTAT64, "fstat64" },
 	{ 4218, SC_MADVISE, "madvise" }, { 4222, SC_GETTID, "gettid" },
 	{ 4238, SC_FUTEX, "futex" }, { 4246, SC_EXIT_GROUP, "exit_group" },
@@ -167,12 +169,12 @@ copyout_uint(const struct sc_ctx *c, vm_offset_t uva, uint64_t v, unsigned bytes
 	return copyout(c->p, b, uva, bytes) ? -EFAULT : 0;
 }
 
-/* ---- file descriptors: the console only, until the VFS ----------- */
+/* ---- files: the console and the read-only guest root (vfs.c) ------ */
 
 static bool
-fd_is_console(int64_t fd)
+fd_is_console(const struct sc_ctx *c, int64_t fd)
 {
-	return fd >= 0 && fd <= 2;
+	return fd >= 0 && fd < PROC_NFILES && c->p->fd_console[fd];
 }
 
 static int64_t
@@ -181,7 +183,9 @@ sys_write_buf(struct sc_ctx *c, int64_t fd, vm_offset_t buf, uint64_t len)
 	uint8_t chunk[4096];
 	uint64_t done = 0;
 
-	if (!fd_is_console(fd) || fd == 0)
+	if (fd_get(c->p, (int)fd) != NULL)
+		return -EBADF;		/* files are read-only (opened O_RDONLY) */
+	if (!fd_is_console(c, fd) || fd == 0)
 		return -EBADF;
 	while (done < len) {
 		size_t n = (size_t)MIN(len - done, sizeof(chunk));
@@ -192,6 +196,107 @@ sys_write_buf(struct sc_ctx *c, int64_t fd, vm_offset_t buf, uint64_t len)
 		done += n;
 	}
 	return (int64_t)done;
+}
+
+/* Read from a file at off: bytes copied out, or -errno. */
+static int64_t
+file_read(struct sc_ctx *c, struct file *f, vm_offset_t buf, uint64_t len, uint64_t off)
+{
+	uint64_t n;
+
+	if (off >= f->vp->size)
+		return 0;
+	n = MIN(len, f->vp->size - off);
+	if (copyout(c->p, f->vp->data + off, buf, n) != 0)
+		return -EFAULT;
+	return (int64_t)n;
+}
+
+static int64_t
+sys_read(struct sc_ctx *c, int64_t fd, vm_offset_t buf, uint64_t len)
+{
+	struct file *f = fd_get(c->p, (int)fd);
+	int64_t n;
+
+	if (f == NULL)
+		return fd_is_console(c, fd) ? 0 : -EBADF;	/* stdin: empty */
+	n = file_read(c, f, buf, len, f->offset);
+	if (n > 0)
+		f->offset += (uint64_t)n;
+	return n;
+}
+
+static int64_t
+sys_pread64(struct sc_ctx *c, int64_t fd, vm_offset_t buf, uint64_t len, int64_t off)
+{
+	struct file *f = fd_get(c->p, (int)fd);
+
+	if (f == NULL)
+		return fd_is_console(c, fd) ? -ESPIPE : -EBADF;
+	if (off < 0)
+		return -EINVAL;
+	return file_read(c, f, buf, len, (uint64_t)off);
+}
+
+static int64_t
+sys_lseek(struct sc_ctx *c, int64_t fd, int64_t off, int64_t whence)
+{
+	struct file *f = fd_get(c->p, (int)fd);
+	int64_t base;
+
+	if (f == NULL)
+		return fd_is_console(c, fd) ? -ESPIPE : -EBADF;
+	switch (whence) {
+	case 0: base = 0; break;
+	case 1: base = (int64_t)f->offset; break;
+	case 2: base = (int64_t)f->vp->size; break;
+	default: return -EINVAL;
+	}
+	if (base + off < 0)
+		return -EINVAL;
+	f->offset = (uint64_t)(base + off);
+	return (int64_t)f->offset;
+}
+
+#define LO_ACCMODE	3
+#define LAT_FDCWD	(-100)
+
+static int64_t
+sys_openat(struct sc_ctx *c, int64_t dirfd, vm_offset_t upath, int64_t flags)
+{
+	char path[256];
+	struct vnode *vp;
+	int e, fd;
+
+	if ((e = copyinstr(c->p, upath, path, sizeof(path))) != 0)
+		return -e;
+	if (path[0] != '/' && dirfd != LAT_FDCWD)
+		return -ENOTDIR;	/* no directory descriptors yet */
+	if ((flags & LO_ACCMODE) != 0)
+		return vfs_lookup(&c->k->vfs, path, &vp) == -ENOENT ? -ENOENT : -EROFS;
+	if ((e = vfs_lookup(&c->k->vfs, path, &vp)) != 0)
+		return e;
+	fd = fd_alloc(c->p, vp);
+	if (fd < 0)
+		vrele(vp);
+	return fd;
+}
+
+static int64_t
+sys_faccessat(struct sc_ctx *c, int64_t dirfd, vm_offset_t upath, int64_t mode)
+{
+	char path[256];
+	struct vnode *vp;
+	int e;
+
+	if ((e = copyinstr(c->p, upath, path, sizeof(path))) != 0)
+		return -e;
+	if (path[0] != '/' && dirfd != LAT_FDCWD)
+		return -ENOTDIR;
+	if ((e = vfs_lookup(&c->k->vfs, path, &vp)) != 0)
+		return e == -EISDIR ? 0 : e;
+	vrele(vp);
+	return (mode & 2) ? -EROFS : 0;	/* W_OK on a read-only file system */
 }
 
 static int64_t
@@ -247,6 +352,9 @@ sys_mmap(struct sc_ctx *c, uint64_t addr, uint64_t len, int64_t prot, int64_t fl
 {
 	struct vm_map *map = &c->p->vm->map;
 	uint64_t anon = c->arch == ARCH_AMD64 ? LMAP_ANON_AMD64 : LMAP_ANON_MIPS;
+	struct vm_object *obj = NULL;
+	vm_prot_t max = VM_PROT_ALL;
+	int cow = 0;
 	vm_offset_t va;
 	vm_size_t size;
 	int rv;
@@ -259,39 +367,57 @@ sys_mmap(struct sc_ctx *c, uint64_t addr, uint64_t len, int64_t prot, int64_t fl
 	if (!(flags & (LMAP_SHARED | LMAP_PRIVATE)))
 		return -EINVAL;
 	if (!(flags & anon)) {
-		/* XXX: file mappings need file descriptors: the VFS comes
-		 * with the processes issue; the loader maps files already. */
-		(void)fd;
-		return -EBADF;
+		/* A file: its vnode object, shared or copy-on-write. */
+		struct file *f = fd_get(c->p, (int)fd);
+
+		if (f == NULL)
+			return -EBADF;
+		if ((flags & LMAP_SHARED) && (prot & VM_PROT_WRITE))
+			return -EACCES;		/* opened read-only */
+		obj = vnode_object_for(f->vp);
+		if (flags & LMAP_SHARED)
+			max = VM_PROT_READ | VM_PROT_EXECUTE;
+		else
+			cow = MAP_COPY_ON_WRITE;
 	}
 	/* XXX: MAP_SHARED anonymous memory is treated as private until
 	 * fork exists (nobody else can see it before then). */
+	if ((prot & ~(int64_t)max) & VM_PROT_ALL) {
+		vm_object_deallocate(obj);
+		return -EACCES;
+	}
 	if (flags & (LMAP_FIXED | LMAP_FIXED_NOREPLACE)) {
 		va = addr;
-		if (va < map->min_offset || va + size > map->max_offset || va + size < va)
+		rv = KERN_INVALID_ADDRESS;
+		if (va < map->min_offset || va + size > map->max_offset || va + size < va) {
+			vm_object_deallocate(obj);
 			return -ENOMEM;
+		}
 		if (flags & LMAP_FIXED_NOREPLACE) {
 			struct vm_map_entry *e;
 			if (vm_map_lookup_entry(map, va, &e) ||
-			    (e->next != &map->header && e->next->start < va + size))
+			    (e->next != &map->header && e->next->start < va + size)) {
+				vm_object_deallocate(obj);
 				return -EEXIST;
+			}
 		} else {
 			vm_map_remove(map, va, va + size);
 		}
-		rv = vm_map_insert(map, NULL, 0, va, va + size, guest_prot(prot),
-		    VM_PROT_ALL, 0);
+		rv = vm_map_insert(map, obj, off, va, va + size, guest_prot(prot), max, cow);
 	} else {
 		va = addr != 0 && addr >= c->k->layout.user_min ? addr : c->k->layout.mmap_base;
-		rv = vm_map_find(map, NULL, 0, &va, size, VMFS_ANY_SPACE,
-		    guest_prot(prot), VM_PROT_ALL, 0);
+		rv = vm_map_find(map, obj, off, &va, size, VMFS_ANY_SPACE,
+		    guest_prot(prot), max, cow);
 		if (rv != KERN_SUCCESS && va != c->k->layout.mmap_base) {
 			va = c->k->layout.user_min;
-			rv = vm_map_find(map, NULL, 0, &va, size, VMFS_ANY_SPACE,
-			    guest_prot(prot), VM_PROT_ALL, 0);
+			rv = vm_map_find(map, obj, off, &va, size, VMFS_ANY_SPACE,
+			    guest_prot(prot), max, cow);
 		}
 	}
-	if (rv != KERN_SUCCESS)
+	if (rv != KERN_SUCCESS) {
+		vm_object_deallocate(obj);	/* the map took no reference */
 		return -ENOMEM;
+	}
 	if (map_changed(c) != 0)
 		return -ENOMEM;
 	return (int64_t)va;
@@ -539,9 +665,62 @@ sys_readlink(struct sc_ctx *c, vm_offset_t path, vm_offset_t buf, uint64_t size)
 	return copyout(c->p, c->p->path, buf, n) ? -EFAULT : (int64_t)n;
 }
 
-/* ---- stat of the console ----------------------------------------- */
+/* ---- stat ----------------------------------------------------------- */
 
 #define LS_IFCHR 0020000
+#define LS_IFREG 0100000
+#define LS_IFDIR 0040000
+
+struct kstat {
+	uint32_t mode;
+	uint64_t ino, size, nlink, dev_major, dev_minor, rdev_major, rdev_minor;
+};
+
+/* The stat of descriptor fd (path NULL) or of a guest path. */
+static int
+kstat_of(struct sc_ctx *c, int64_t fd, const char *path, struct kstat *st)
+{
+	struct vnode *vp = NULL;
+	struct file *f;
+	int e;
+
+	memset(st, 0, sizeof(*st));
+	st->nlink = 1;
+	st->dev_major = 0;
+	st->dev_minor = 22;
+	if (path != NULL && path[0] != '\0') {
+		if (path[0] != '/' && fd != LAT_FDCWD)
+			return -ENOTDIR;
+		e = vfs_lookup(&c->k->vfs, path, &vp);
+		if (e == -EISDIR) {
+			st->mode = LS_IFDIR | 0555;
+			st->ino = 2;
+			st->nlink = 2;
+			return 0;
+		}
+		if (e != 0)
+			return e;
+	} else if ((f = fd_get(c->p, (int)fd)) != NULL) {
+		vp = f->vp;
+		vref(vp);
+	} else if (fd_is_console(c, fd)) {
+		st->mode = LS_IFCHR | 0620;
+		st->ino = 3 + (uint64_t)fd;
+		st->rdev_major = 136;		/* a pseudo-terminal */
+		return 0;
+	} else {
+		return -EBADF;
+	}
+	st->mode = LS_IFREG | 0444;
+	st->size = vp->size;
+	/* The inode number: a hash of the path, stable across runs. */
+	st->ino = 0xcbf29ce484222325ull;
+	for (const char *q = vp->name; *q; q++)
+		st->ino = (st->ino ^ (unsigned char)*q) * 0x100000001b3ull;
+	st->ino &= 0x7fffffffu;
+	vrele(vp);
+	return 0;
+}
 
 /* statx (generic layout, same on every ABI). */
 static int64_t
@@ -550,44 +729,52 @@ sys_statx(struct sc_ctx *c, int64_t dirfd, vm_offset_t path, int64_t flags,
 {
 	uint8_t s[256];
 	char name[256];
+	struct kstat st;
 	int e = copyinstr(c->p, path, name, sizeof(name));
 
 	(void)flags;
 	if (e != 0)
 		return -e;
-	if (name[0] != '\0' || !fd_is_console(dirfd))
-		return name[0] ? -ENOENT : -EBADF;
+	if ((e = kstat_of(c, dirfd, name, &st)) != 0)
+		return e;
 	memset(s, 0, sizeof(s));
 	put_uint(c, s + 0x00, 0x7ff, 4);		/* stx_mask: basic stats */
 	put_uint(c, s + 0x04, 4096, 4);		/* stx_blksize */
-	put_uint(c, s + 0x10, 1, 4);			/* stx_nlink */
+	put_uint(c, s + 0x10, st.nlink, 4);		/* stx_nlink */
 	put_uint(c, s + 0x14, c->p->uid, 4);		/* stx_uid */
 	put_uint(c, s + 0x18, c->p->gid, 4);		/* stx_gid */
-	put_uint(c, s + 0x1c, LS_IFCHR | 0620, 2);	/* stx_mode */
-	put_uint(c, s + 0x20, 3 + (uint64_t)dirfd, 8);	/* stx_ino */
-	put_uint(c, s + 0x80, 136, 4);		/* stx_rdev_major: a pts */
-	put_uint(c, s + 0x88, 0, 4);			/* stx_dev_major */
-	put_uint(c, s + 0x8c, 22, 4);			/* stx_dev_minor */
+	put_uint(c, s + 0x1c, st.mode, 2);		/* stx_mode */
+	put_uint(c, s + 0x20, st.ino, 8);		/* stx_ino */
+	put_uint(c, s + 0x28, st.size, 8);		/* stx_size */
+	put_uint(c, s + 0x30, (st.size + 511) / 512, 8);	/* stx_blocks */
+	put_uint(c, s + 0x80, st.rdev_major, 4);	/* stx_rdev_major */
+	put_uint(c, s + 0x84, st.rdev_minor, 4);	/* stx_rdev_minor */
+	put_uint(c, s + 0x88, st.dev_major, 4);	/* stx_dev_major */
+	put_uint(c, s + 0x8c, st.dev_minor, 4);	/* stx_dev_minor */
 	return copyout(c->p, s, buf, sizeof(s)) ? -EFAULT : 0;
 }
 
 /* amd64 struct stat (144 bytes). */
 static int64_t
-sys_fstat_amd64(struct sc_ctx *c, int64_t fd, vm_offset_t buf)
+sys_stat_amd64(struct sc_ctx *c, int64_t fd, const char *path, vm_offset_t buf)
 {
 	uint8_t s[144];
+	struct kstat st;
+	int e;
 
-	if (!fd_is_console(fd))
-		return -EBADF;
+	if ((e = kstat_of(c, fd, path, &st)) != 0)
+		return e;
 	memset(s, 0, sizeof(s));
-	put_uint(c, s + 0, 22, 8);			/* st_dev */
-	put_uint(c, s + 8, 3 + (uint64_t)fd, 8);	/* st_ino */
-	put_uint(c, s + 16, 1, 8);			/* st_nlink */
-	put_uint(c, s + 24, LS_IFCHR | 0620, 4);	/* st_mode */
+	put_uint(c, s + 0, st.dev_major << 8 | st.dev_minor, 8);	/* st_dev */
+	put_uint(c, s + 8, st.ino, 8);			/* st_ino */
+	put_uint(c, s + 16, st.nlink, 8);		/* st_nlink */
+	put_uint(c, s + 24, st.mode, 4);		/* st_mode */
 	put_uint(c, s + 28, c->p->uid, 4);		/* st_uid */
 	put_uint(c, s + 32, c->p->gid, 4);		/* st_gid */
-	put_uint(c, s + 40, (136ull << 8), 8);	/* st_rdev */
+	put_uint(c, s + 40, st.rdev_major << 8 | st.rdev_minor, 8);	/* st_rdev */
+	put_uint(c, s + 48, st.size, 8);		/* st_size */
 	put_uint(c, s + 56, 4096, 8);			/* st_blksize */
+	put_uint(c, s + 64, (st.size + 511) / 512, 8);	/* st_blocks */
 	return copyout(c->p, s, buf, sizeof(s)) ? -EFAULT : 0;
 }
 
@@ -599,9 +786,7 @@ sys_newfstatat(struct sc_ctx *c, int64_t dirfd, vm_offset_t path, vm_offset_t bu
 
 	if (e != 0)
 		return -e;
-	if (name[0] != '\0')
-		return -ENOENT;
-	return sys_fstat_amd64(c, dirfd, buf);
+	return sys_stat_amd64(c, dirfd, name, buf);
 }
 
 /* ---- signals ------------------------------------------------------- */
@@ -692,19 +877,39 @@ sc_dispatch(struct sc_ctx *c, uint64_t nr, const uint64_t *a)
 		return sc_unimplemented(c, nr, NULL);
 	switch (e->sc) {
 	case SC_READ:
-		return fd_is_console((int64_t)a[0]) ? 0 : -EBADF;	/* stdin: empty */
+		return sys_read(c, (int64_t)a[0], a[1], a[2]);
+	case SC_PREAD64:
+		/* o32 passes the 64-bit offset in an aligned pair (a4, a5). */
+		return sys_pread64(c, (int64_t)a[0], a[1], a[2], c->arch == ARCH_AMD64 ?
+		    (int64_t)a[3] : (int64_t)(c->be ? a[4] << 32 | a[5] : a[5] << 32 | a[4]));
 	case SC_WRITE:
 		return sys_write_buf(c, (int64_t)a[0], a[1], a[2]);
 	case SC_WRITEV:
 		return sys_writev(c, (int64_t)a[0], a[1], (int64_t)a[2]);
-	case SC_OPEN: case SC_OPENAT: case SC_ACCESS: case SC_FACCESSAT:
-		return -ENOENT;		/* XXX: the guest root is empty until the VFS */
+	case SC_OPEN:
+		return sys_openat(c, LAT_FDCWD, a[0], (int64_t)a[1]);
+	case SC_OPENAT:
+		return sys_openat(c, (int64_t)(int32_t)a[0], a[1], (int64_t)a[2]);
+	case SC_ACCESS:
+		return sys_faccessat(c, LAT_FDCWD, a[0], (int64_t)a[1]);
+	case SC_FACCESSAT:
+		return sys_faccessat(c, (int64_t)(int32_t)a[0], a[1], (int64_t)a[2]);
 	case SC_CLOSE:
-		return fd_is_console((int64_t)a[0]) ? 0 : -EBADF;
-	case SC_LSEEK: case SC_LLSEEK:
-		return fd_is_console((int64_t)a[0]) ? -ESPIPE : -EBADF;
+		return fd_close(c->p, (int)(int32_t)a[0]);
+	case SC_LSEEK:
+		return sys_lseek(c, (int64_t)(int32_t)a[0], c->arch == ARCH_AMD64 ?
+		    (int64_t)a[1] : (int64_t)(int32_t)a[1], (int64_t)a[2]);
+	case SC_LLSEEK: {
+		/* o32 _llseek(fd, off_hi, off_lo, loff_t *result, whence) */
+		int64_t r = sys_lseek(c, (int64_t)(int32_t)a[0],
+		    (int64_t)(a[1] << 32 | (a[2] & 0xffffffffu)), (int64_t)a[4]);
+		if (r < 0)
+			return r;
+		return copyout_uint(c, a[3], (uint64_t)r, 8) ? -EFAULT : 0;
+	}
 	case SC_IOCTL:
-		return fd_is_console((int64_t)a[0]) ? -ENOTTY : -EBADF;
+		return fd_is_console(c, (int64_t)a[0]) ? -ENOTTY :
+		    fd_get(c->p, (int)a[0]) ? -ENOTTY : -EBADF;
 	case SC_MMAP:
 		return sys_mmap(c, a[0], a[1], (int64_t)a[2], (int64_t)a[3],
 		    (int64_t)a[4], a[5]);
@@ -772,9 +977,9 @@ sc_dispatch(struct sc_ctx *c, uint64_t nr, const uint64_t *a)
 	case SC_GETRANDOM:
 		return sys_getrandom(c, a[0], a[1]);
 	case SC_FSTAT:
-		return sys_fstat_amd64(c, (int64_t)a[0], a[1]);
+		return sys_stat_amd64(c, (int64_t)(int32_t)a[0], NULL, a[1]);
 	case SC_NEWFSTATAT:
-		return sys_newfstatat(c, (int64_t)a[0], a[1], a[2]);
+		return sys_newfstatat(c, (int64_t)(int32_t)a[0], a[1], a[2]);
 	case SC_STATX:
 		return sys_statx(c, (int64_t)(int32_t)a[0], a[1], (int64_t)a[2], a[4]);
 	case SC_KILL:

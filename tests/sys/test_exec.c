@@ -4,7 +4,7 @@
  * the trace (VAs and the disassembled faulting instruction), byte-identical
  * event streams for equal seeds, bad ELF files and wild pointers.
  *
- * usage: test_exec VMSIM GUEST_DIR EXPECTED_DIR
+ * usage: test_exec VMSIM GUEST_DIR EXPECTED_DIR  (EXPECTED_DIR/root is a guest root)
  */
 #include "tests/tap.h"
 #include "sim/base/base.h"
@@ -532,6 +532,55 @@ test_wild_pointers(void)
 	}
 }
 
+/* ---- 5. files from the guest root --------------------------------------- */
+
+static void
+test_files(void)
+{
+	char root[300];
+
+	snprintf(root, sizeof(root), "%s/root", expected_dir);
+	for (size_t a = 0; a < nitems(arches); a++) {
+		char prog[300], tr[300];
+		char *argv[] = { (char *)vmsim, "exec", "--quiet", "--root", root, "--trace", tr,
+		    prog, "/data.txt", NULL };
+		struct run r;
+		sqlite3 *db;
+		sqlite3_stmt *st;
+		int blobs = -1;
+
+		guest_path(prog, sizeof(prog), arches[a], "file_mmap");
+		snprintf(tr, sizeof(tr), "%s/files-%s.db", tmpdir, arches[a]);
+		r = run_cmd(argv);
+		ok(r.status == 0 && strstr(r.out, "file_mmap: 0 failures") != NULL &&
+		    strstr(r.out, "contents: The quick brown fox") != NULL,
+		    "%s: open/read/pread/lseek/fstat and private+shared mmap of a root file",
+		    arches[a]);
+		if (sqlite3_open_v2(tr, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
+			if (sqlite3_prepare_v2(db, "SELECT count(*) FROM blob WHERE role = 'file' "
+			    "AND name = '/data.txt' AND size = 45", -1, &st, NULL) == SQLITE_OK) {
+				if (sqlite3_step(st) == SQLITE_ROW)
+					blobs = sqlite3_column_int(st, 0);
+				sqlite3_finalize(st);
+			}
+			sqlite3_close(db);
+		}
+		ok(blobs == 1, "%s: the file read from the root is stored in the trace", arches[a]);
+		run_free(&r);
+	}
+	{
+		char prog[300];
+		char *argv[] = { (char *)vmsim, "exec", "--root", "/nonexistent-root", prog, NULL };
+		struct run r;
+
+		guest_path(prog, sizeof(prog), "mips", "hello");
+		r = run_cmd(argv);
+		ok(r.status == 2 && strstr(r.err, "--root /nonexistent-root: not a directory"),
+		    "a missing --root: exit 2 with a message");
+		run_free(&r);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -553,6 +602,7 @@ main(int argc, char **argv)
 	test_determinism();
 	test_bad_elf();
 	test_wild_pointers();
+	test_files();
 	{
 		char cmd[400];
 
