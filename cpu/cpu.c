@@ -231,7 +231,7 @@ hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *arg)
 	icount = as->arch == ARCH_AMD64 ? x86_block_icount(as, addr, size) : size / 4;
 	as->budget_left -= icount;
 	as->executed += icount;
-	mcpu->c.insns += icount;
+	mcpu->c[CTR_INSNS] += icount;
 	mcpu->cycles += (uint64_t)icount * mcpu->cost->insn_base;
 }
 

@@ -22,6 +22,16 @@
 /* MIPS user accesses at or above this address are address errors. */
 #define MIPS_KUSEG_END 0x80000000ull
 
+const char *const mmu_ctr_names[MMU_NCTR] = {
+	[CTR_INSNS] = "insns",
+	[CTR_LOADS] = "loads", [CTR_STORES] = "stores", [CTR_FETCHES] = "fetches",
+	[CTR_TLB_HITS] = "tlb_hits", [CTR_TLB_MISSES] = "tlb_misses",
+	[CTR_REFILLS] = "tlb_refills", [CTR_TLB_INVALID] = "tlb_invalid",
+	[CTR_TLB_MODIFIED] = "tlb_modified",
+	[CTR_WALKS] = "walks", [CTR_WALK_LOADS] = "walk_loads",
+	[CTR_PAGE_FAULTS] = "page_faults",
+};
+
 void
 mmu_cpu_init(struct mmu_cpu *cpu, int id, enum sim_arch arch,
     struct physmem *pm, const struct cost_table *cost, struct prng *prng,
@@ -116,25 +126,25 @@ mmu_translate_mips(struct mmu_cpu *cpu, vm_offset_t va, enum mmu_access_kind kin
 
 		switch (r) {
 		case TLBM_HIT:
-			cpu->c.tlb_hits++;
+			cpu->c[CTR_TLB_HITS]++;
 			*pa_page = trunc_page(pa);
 			*writable = (lo & MIPS_LO_D) != 0;
 			return 0;
 		case TLBM_REFILL:
-			cpu->c.tlb_misses++;
-			cpu->c.refills++;
+			cpu->c[CTR_TLB_MISSES]++;
+			cpu->c[CTR_REFILLS]++;
 			cpu->cycles += cpu->cost->refill_insns;
 			if (mmu_raise(cpu, EXC_TLB_REFILL, kind, va, 0) != 0)
 				return -1;
 			break;
 		case TLBM_INVALID:
-			cpu->c.tlb_invalid++;
-			cpu->c.page_faults++;
+			cpu->c[CTR_TLB_INVALID]++;
+			cpu->c[CTR_PAGE_FAULTS]++;
 			if (mmu_raise(cpu, EXC_TLB_INVALID, kind, va, 0) != 0)
 				return -1;
 			break;
 		case TLBM_MODIFIED:
-			cpu->c.tlb_modified++;
+			cpu->c[CTR_TLB_MODIFIED]++;
 			if (mmu_raise(cpu, EXC_TLB_MODIFIED, kind, va, 0) != 0)
 				return -1;
 			break;
@@ -172,19 +182,19 @@ mmu_translate_amd64(struct mmu_cpu *cpu, vm_offset_t va, enum mmu_access_kind ki
 		struct walk_result wr;
 
 		if (e != NULL && amd64_allows(e->flags, kind)) {
-			cpu->c.tlb_hits++;
+			cpu->c[CTR_TLB_HITS]++;
 			*pa_page = ptoa(e->pfn);
 			*writable = amd64_allows(e->flags, MMU_STORE);
 			return 0;
 		}
 		/* Miss, or an entry that does not allow this access: the
 		 * hardware walks (the SDM lets it re-walk before faulting). */
-		cpu->c.tlb_misses++;
-		cpu->c.walks++;
+		cpu->c[CTR_TLB_MISSES]++;
+		cpu->c[CTR_WALKS]++;
 		if (walk_amd64(cpu->pm, cpu->cr3, va, wa[kind], true, &wr) == 0) {
 			for (int l = 0; l < wr.nloads; l++)
 				mmu_phys_access(cpu, wr.load_pa[l], 8, false);
-			cpu->c.walk_loads += wr.nloads;
+			cpu->c[CTR_WALK_LOADS] += (uint64_t)wr.nloads;
 			cpu->cycles += (uint64_t)wr.nloads * cpu->cost->walk_step;
 			tlb_amd64_insert(&cpu->tlb_amd64, va, cpu->pcid,
 			    wr.pa >> PAGE_SHIFT, wr.flags);
@@ -192,9 +202,9 @@ mmu_translate_amd64(struct mmu_cpu *cpu, vm_offset_t va, enum mmu_access_kind ki
 		}
 		for (int l = 0; l < wr.nloads; l++)
 			mmu_phys_access(cpu, wr.load_pa[l], 8, false);
-		cpu->c.walk_loads += wr.nloads;
+		cpu->c[CTR_WALK_LOADS] += (uint64_t)wr.nloads;
 		cpu->cycles += (uint64_t)wr.nloads * cpu->cost->walk_step;
-		cpu->c.page_faults++;
+		cpu->c[CTR_PAGE_FAULTS]++;
 		/* A faulting walk drops any entry for va (SDM 4.10.4.1). */
 		tlb_amd64_invlpg(&cpu->tlb_amd64, va, cpu->pcid);
 		if (mmu_raise(cpu, EXC_PAGE_FAULT, kind, va, wr.error_code) != 0)
@@ -247,7 +257,7 @@ mmu_access_slow(struct mmu_cpu *cpu, vm_offset_t va, unsigned size,
 {
 	vm_offset_t last = va + (size ? size - 1 : 0);
 
-	cpu->c.access[kind]++;
+	cpu->c[CTR_LOADS + kind]++;
 	cpu->cycles += cpu->cost->tlb_hit;
 	if (mmu_access_page(cpu, va, kind) != 0)
 		return -1;

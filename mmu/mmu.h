@@ -50,16 +50,18 @@ struct mmu_trap_ops {
 	void *arg;
 };
 
-/* Per-CPU counters; all monotonic. */
-struct mmu_counters {
-	uint64_t insns;
-	uint64_t access[3];			/* by enum mmu_access_kind; fetch: per block page */
-	uint64_t tlb_hits, tlb_misses;
-	uint64_t refills;			/* MIPS TLB Refill exceptions */
-	uint64_t tlb_invalid, tlb_modified;	/* MIPS */
-	uint64_t walks, walk_loads;		/* amd64 */
-	uint64_t page_faults;			/* #PF / TLB Invalid handed to vm_fault */
+/* Per-CPU counters; all monotonic.  Names in mmu_ctr_names[]. */
+enum mmu_ctr {
+	CTR_INSNS,
+	CTR_LOADS, CTR_STORES, CTR_FETCHES,	/* by enum mmu_access_kind order */
+	CTR_TLB_HITS, CTR_TLB_MISSES,
+	CTR_REFILLS,			/* MIPS TLB Refill exceptions */
+	CTR_TLB_INVALID, CTR_TLB_MODIFIED,	/* MIPS */
+	CTR_WALKS, CTR_WALK_LOADS,	/* amd64 */
+	CTR_PAGE_FAULTS,		/* #PF / TLB Invalid handed to the kernel */
+	MMU_NCTR
 };
+extern const char *const mmu_ctr_names[MMU_NCTR];
 
 /*
  * The micro-TLB: the last page translated for each access kind, valid
@@ -91,7 +93,7 @@ struct mmu_cpu {
 	struct mmu_utlb utlb[3];	/* indexed by enum mmu_access_kind */
 
 	uint64_t cycles;
-	struct mmu_counters c;
+	uint64_t c[MMU_NCTR];
 };
 
 struct prng;
@@ -126,8 +128,8 @@ mmu_access(struct mmu_cpu *cpu, vm_offset_t va, unsigned size,
 	if (__builtin_expect(u->vpn == (va >> PAGE_SHIFT) && u->gen == gen &&
 	    ((va + size - 1) >> PAGE_SHIFT) == u->vpn, 1)) {
 		cpu->cycles += cpu->cost->tlb_hit + cpu->cost->mem_access;
-		cpu->c.access[kind]++;
-		cpu->c.tlb_hits++;
+		cpu->c[CTR_LOADS + kind]++;
+		cpu->c[CTR_TLB_HITS]++;
 		return 0;
 	}
 	return mmu_access_slow(cpu, va, size, kind);

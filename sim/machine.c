@@ -35,6 +35,28 @@ struct machine {
 	struct mmu_cpu *cpu_ptrs[MACHINE_MAX_CPUS];
 	struct kern kern;
 	struct cpu_as *running_as;	/* the engine in a slice now, for exact PCs */
+	uint64_t cpu_ctr[MACHINE_MAX_CPUS][MACHINE_NCTR];
+	struct machine_proc {
+		int pid;
+		uint64_t c[MACHINE_NCTR];
+	} procs[64];
+	int nprocs;
+	uint64_t sample_every, next_sample;
+	void (*sampler)(void *arg, struct machine *m, uint64_t cycle);
+	void *sampler_arg;
+};
+
+static struct machine_proc *machine_proc_slot(struct machine *m, int pid);
+
+_Static_assert(MACHINE_NCTR == 1 + MMU_NCTR + 8, "machine counter table size");
+
+const char *const machine_counter_names[MACHINE_NCTR] = {
+	"cycles",
+	"insns", "loads", "stores", "fetches", "tlb_hits", "tlb_misses",
+	"tlb_refills", "tlb_invalid", "tlb_modified", "walks", "walk_loads",
+	"page_faults",
+	"pf_zero_fill", "pf_file", "pf_cow_copy", "pf_soft", "pf_failed",
+	"syscalls", "syscalls_unimplemented", "signals",
 };
 
 void
@@ -277,8 +299,12 @@ machine_spawn(struct machine *m, const char *path, const uint8_t *image,
 	/* A fixed, small environment: runs must not depend on the host's. */
 	static char *const envp[] = { "PATH=/bin:/usr/bin", "HOME=/", "LANG=C", NULL };
 
-	return kern_spawn(&m->kern, path, image, len, argc, argv, 3, envp, out,
+	int rv = kern_spawn(&m->kern, path, image, len, argc, argv, 3, envp, out,
 	    err, errlen);
+
+	if (rv == 0)
+		(void)machine_proc_slot(m, (*out)->pid);
+	return rv;
 }
 
 int
@@ -371,8 +397,23 @@ machine_insns(const struct machine *m)
 	uint64_t n = 0;
 
 	for (unsigned i = 0; i < m->cfg.ncpus; i++)
-		n += m->cpus[i].c.insns;
+		n += m->cpus[i].c[CTR_INSNS];
 	return n;
+}
+
+/* What changed since before[] happened on cpu for pid. */
+static void
+machine_attribute(struct machine *m, int cpu, int pid, const uint64_t *before)
+{
+	struct machine_proc *mp = machine_proc_slot(m, pid);
+	uint64_t now[MACHINE_NCTR];
+
+	machine_counters(m, now);
+	for (int i = 0; i < MACHINE_NCTR; i++) {
+		m->cpu_ctr[cpu][i] += now[i] - before[i];
+		if (mp != NULL)
+			mp->c[i] += now[i] - before[i];
+	}
 }
 
 int
@@ -387,6 +428,7 @@ machine_run(struct machine *m, char *err, size_t errlen)
 		struct mmu_cpu *cpu = &m->cpus[0];
 		struct cpu_stop stop;
 		struct event_context *ec = event_context();
+		uint64_t before[MACHINE_NCTR];
 
 		/* Round-robin over live processes, in pid order. */
 		for (int i = 0; i < k->nprocs; i++) {
@@ -398,8 +440,11 @@ machine_run(struct machine *m, char *err, size_t errlen)
 				break;
 			}
 		}
-		if (p == NULL)
+		if (p == NULL) {
+			if (m->sampler != NULL)
+				m->sampler(m->sampler_arg, m, m->cpus[0].cycles);
 			return 0;
+		}
 		if (m->cfg.max_insns && machine_insns(m) >= m->cfg.max_insns) {
 			snprintf(err, errlen, "instruction limit (%llu) reached",
 			    (unsigned long long)m->cfg.max_insns);
@@ -418,9 +463,16 @@ machine_run(struct machine *m, char *err, size_t errlen)
 		ec->tid = td->tid;
 		ec->cycles = &cpu->cycles;
 		m->running_as = p->hw;
+		machine_counters(m, before);
 		cpu_run(p->hw, cpu, m->cfg.slice_insns, &stop);
 		machine_after_stop(m, td, cpu, &stop);
 		m->running_as = NULL;
+		machine_attribute(m, cpu->id, p->pid, before);
+		if (m->sampler != NULL && m->sample_every != 0 && cpu->cycles >= m->next_sample) {
+			m->sampler(m->sampler_arg, m, cpu->cycles);
+			while (m->next_sample <= cpu->cycles)
+				m->next_sample += m->sample_every;
+		}
 		if (p->exited) {
 			cpu_as_destroy(p->hw);
 			p->hw = NULL;
@@ -428,64 +480,107 @@ machine_run(struct machine *m, char *err, size_t errlen)
 	}
 }
 
+int
+machine_counter_index(const char *name)
+{
+	for (int i = 0; i < MACHINE_NCTR; i++)
+		if (strcmp(machine_counter_names[i], name) == 0)
+			return i;
+	return -1;
+}
+
 void
-machine_totals(const struct machine *m, struct machine_totals *t)
+machine_counters(const struct machine *m, uint64_t v[MACHINE_NCTR])
 {
 	const struct vm_fault_stats *fs = vm_fault_stats();
+	int k = 1 + MMU_NCTR;
 
-	memset(t, 0, sizeof(*t));
+	memset(v, 0, MACHINE_NCTR * sizeof(v[0]));
 	for (unsigned i = 0; i < m->cfg.ncpus; i++) {
-		const struct mmu_cpu *c = &m->cpus[i];
-
-		t->insns += c->c.insns;
-		t->cycles += c->cycles;
-		t->tlb_hits += c->c.tlb_hits;
-		t->tlb_misses += c->c.tlb_misses;
-		t->refills += c->c.refills;
-		t->tlb_invalid += c->c.tlb_invalid;
-		t->tlb_modified += c->c.tlb_modified;
-		t->walks += c->c.walks;
-		t->walk_loads += c->c.walk_loads;
-		t->page_faults += c->c.page_faults;
-		t->loads += c->c.access[MMU_LOAD];
-		t->stores += c->c.access[MMU_STORE];
-		t->fetches += c->c.access[MMU_FETCH];
+		v[0] += m->cpus[i].cycles;
+		for (int c = 0; c < MMU_NCTR; c++)
+			v[1 + c] += m->cpus[i].c[c];
 	}
-	t->pf_zero_fill = fs->zero_fill;
-	t->pf_file = fs->file;
-	t->pf_cow_copy = fs->cow_copy;
-	t->pf_soft = fs->soft;
-	t->pf_failed = fs->failed;
-	t->syscalls = m->kern.stats.syscalls;
-	t->syscalls_unimplemented = m->kern.stats.syscalls_unimplemented;
-	t->signals = m->kern.stats.signals;
+	v[k++] = fs->zero_fill;
+	v[k++] = fs->file;
+	v[k++] = fs->cow_copy;
+	v[k++] = fs->soft;
+	v[k++] = fs->failed;
+	v[k++] = m->kern.stats.syscalls;
+	v[k++] = m->kern.stats.syscalls_unimplemented;
+	v[k++] = m->kern.stats.signals;
+}
+
+void
+machine_counters_cpu(const struct machine *m, int cpu, uint64_t v[MACHINE_NCTR])
+{
+	memset(v, 0, MACHINE_NCTR * sizeof(v[0]));
+	if (cpu >= 0 && (unsigned)cpu < m->cfg.ncpus)
+		memcpy(v, m->cpu_ctr[cpu], MACHINE_NCTR * sizeof(v[0]));
+}
+
+static struct machine_proc *
+machine_proc_slot(struct machine *m, int pid)
+{
+	for (int i = 0; i < m->nprocs; i++)
+		if (m->procs[i].pid == pid)
+			return &m->procs[i];
+	if (m->nprocs == (int)nitems(m->procs))
+		return NULL;
+	m->procs[m->nprocs].pid = pid;
+	return &m->procs[m->nprocs++];
+}
+
+int
+machine_counters_proc(const struct machine *m, int pid, uint64_t v[MACHINE_NCTR])
+{
+	for (int i = 0; i < m->nprocs; i++) {
+		if (m->procs[i].pid == pid) {
+			memcpy(v, m->procs[i].c, MACHINE_NCTR * sizeof(v[0]));
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int
+machine_pids(const struct machine *m, int *pids, int max)
+{
+	int n = 0;
+
+	for (int i = 0; i < m->nprocs && n < max; i++)
+		pids[n++] = m->procs[i].pid;
+	return n;
+}
+
+int
+machine_ncpus(const struct machine *m)
+{
+	return (int)m->cfg.ncpus;
+}
+
+void
+machine_set_sampler(struct machine *m, uint64_t every,
+    void (*fn)(void *arg, struct machine *m, uint64_t cycle), void *arg)
+{
+	m->sample_every = every;
+	m->next_sample = every;
+	m->sampler = fn;
+	m->sampler_arg = arg;
 }
 
 char *
-machine_totals_json(const struct machine_totals *t)
+machine_counters_json(const uint64_t v[MACHINE_NCTR])
 {
-	char *s = malloc(1024);
+	size_t cap = 64 * MACHINE_NCTR, used = 0;
+	char *s = malloc(cap);
 
 	if (s == NULL)
 		return NULL;
-	snprintf(s, 1024,
-	    "{\"insns\":%llu,\"cycles\":%llu,\"loads\":%llu,\"stores\":%llu,"
-	    "\"fetches\":%llu,\"tlb_hits\":%llu,\"tlb_misses\":%llu,"
-	    "\"tlb_refills\":%llu,\"tlb_invalid\":%llu,\"tlb_modified\":%llu,"
-	    "\"walks\":%llu,\"walk_loads\":%llu,\"pf_zero_fill\":%llu,"
-	    "\"pf_file\":%llu,\"pf_cow_copy\":%llu,\"pf_soft\":%llu,"
-	    "\"pf_failed\":%llu,\"syscalls\":%llu,\"syscalls_unimplemented\":%llu,"
-	    "\"signals\":%llu}",
-	    (unsigned long long)t->insns, (unsigned long long)t->cycles,
-	    (unsigned long long)t->loads, (unsigned long long)t->stores,
-	    (unsigned long long)t->fetches, (unsigned long long)t->tlb_hits,
-	    (unsigned long long)t->tlb_misses, (unsigned long long)t->refills,
-	    (unsigned long long)t->tlb_invalid, (unsigned long long)t->tlb_modified,
-	    (unsigned long long)t->walks, (unsigned long long)t->walk_loads,
-	    (unsigned long long)t->pf_zero_fill, (unsigned long long)t->pf_file,
-	    (unsigned long long)t->pf_cow_copy, (unsigned long long)t->pf_soft,
-	    (unsigned long long)t->pf_failed, (unsigned long long)t->syscalls,
-	    (unsigned long long)t->syscalls_unimplemented,
-	    (unsigned long long)t->signals);
+	s[used++] = '{';
+	for (int i = 0; i < MACHINE_NCTR; i++)
+		used += (size_t)snprintf(s + used, cap - used, "%s\"%s\":%llu", i ? "," : "",
+		    machine_counter_names[i], (unsigned long long)v[i]);
+	snprintf(s + used, cap - used, "}");
 	return s;
 }

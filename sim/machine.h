@@ -52,17 +52,32 @@ int machine_run(struct machine *m, char *err, size_t errlen);
 /* The shell-style exit status of p: its exit code, or 128 + signal. */
 int machine_exit_status(const struct proc *p);
 
-/* Totals for the summary and the trace. */
-struct machine_totals {
-	uint64_t insns, cycles;
-	uint64_t tlb_hits, tlb_misses, refills, tlb_invalid, tlb_modified;
-	uint64_t walks, walk_loads, page_faults;
-	uint64_t loads, stores, fetches;
-	uint64_t pf_zero_fill, pf_file, pf_cow_copy, pf_soft, pf_failed;
-	uint64_t syscalls, syscalls_unimplemented, signals;
-};
-void machine_totals(const struct machine *m, struct machine_totals *t);
-/* The totals as a JSON object (malloc'ed). */
-char *machine_totals_json(const struct machine_totals *t);
+/*
+ * Counters: one vector of named monotonic values — cycles, the MMU
+ * counters (mmu_ctr_names), page faults by kind, system calls — kept for
+ * the whole machine, per CPU and per process.  Work is attributed to the
+ * CPU and process that ran the slice (and its system call) in which it
+ * happened; program loading before the first slice counts for the machine
+ * only.
+ */
+#define MACHINE_NCTR	(1 + 12 + 8)
+extern const char *const machine_counter_names[MACHINE_NCTR];
+/* Index of a counter by name, or -1. */
+int machine_counter_index(const char *name);
+void machine_counters(const struct machine *m, uint64_t vals[MACHINE_NCTR]);
+void machine_counters_cpu(const struct machine *m, int cpu, uint64_t vals[MACHINE_NCTR]);
+/* 0, or -1 if pid is unknown. */
+int machine_counters_proc(const struct machine *m, int pid, uint64_t vals[MACHINE_NCTR]);
+/* The pids of every process of the run, in creation order. */
+int machine_pids(const struct machine *m, int *pids, int max);
+int machine_ncpus(const struct machine *m);
+
+/* Call fn every `every` cycles of CPU 0 (checked between slices), and
+ * once more at the end of the run.  every = 0 disables sampling. */
+void machine_set_sampler(struct machine *m, uint64_t every,
+    void (*fn)(void *arg, struct machine *m, uint64_t cycle), void *arg);
+
+/* The counters as a JSON object {"name":value,...} (malloc'ed). */
+char *machine_counters_json(const uint64_t vals[MACHINE_NCTR]);
 
 #endif

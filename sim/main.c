@@ -355,8 +355,9 @@ trace_file_hook(void *arg, const char *path, const void *data, size_t len)
 }
 
 static void
-print_summary(const struct machine_totals *t, const char *prog, int status)
+print_summary(const uint64_t *v, const char *prog, int status)
 {
+#define C(name) ((unsigned long long)v[machine_counter_index(name)])
 	fprintf(stderr,
 	    "--- vmsim: %s exited with status %d\n"
 	    "instructions %llu  cycles %llu  syscalls %llu (%llu unimplemented)\n"
@@ -364,18 +365,12 @@ print_summary(const struct machine_totals *t, const char *prog, int status)
 	    "TLB: hits %llu  misses %llu  refills %llu  invalid %llu  modified %llu  "
 	    "walks %llu (%llu loads)\n"
 	    "accesses: loads %llu  stores %llu  fetch pages %llu\n",
-	    prog, status,
-	    (unsigned long long)t->insns, (unsigned long long)t->cycles,
-	    (unsigned long long)t->syscalls, (unsigned long long)t->syscalls_unimplemented,
-	    (unsigned long long)t->pf_zero_fill, (unsigned long long)t->pf_file,
-	    (unsigned long long)t->pf_cow_copy, (unsigned long long)t->pf_soft,
-	    (unsigned long long)t->pf_failed,
-	    (unsigned long long)t->tlb_hits, (unsigned long long)t->tlb_misses,
-	    (unsigned long long)t->refills, (unsigned long long)t->tlb_invalid,
-	    (unsigned long long)t->tlb_modified, (unsigned long long)t->walks,
-	    (unsigned long long)t->walk_loads,
-	    (unsigned long long)t->loads, (unsigned long long)t->stores,
-	    (unsigned long long)t->fetches);
+	    prog, status, C("insns"), C("cycles"), C("syscalls"),
+	    C("syscalls_unimplemented"), C("pf_zero_fill"), C("pf_file"),
+	    C("pf_cow_copy"), C("pf_soft"), C("pf_failed"), C("tlb_hits"),
+	    C("tlb_misses"), C("tlb_refills"), C("tlb_invalid"), C("tlb_modified"),
+	    C("walks"), C("walk_loads"), C("loads"), C("stores"), C("fetches"));
+#undef C
 }
 
 static int
@@ -385,7 +380,7 @@ cmd_exec(int argc, char **argv)
 	struct machine *m = NULL;
 	struct trace *tr = NULL;
 	struct proc *p = NULL;
-	struct machine_totals tot;
+	uint64_t tot[MACHINE_NCTR];
 	enum sim_arch arch;
 	uint8_t *image;
 	size_t len = 0;
@@ -466,12 +461,12 @@ cmd_exec(int argc, char **argv)
 		fprintf(stderr, "vmsim: %s\n", err);
 		status = 2;
 	}
-	machine_totals(m, &tot);
+	machine_counters(m, tot);
 	if (!o.quiet)
-		print_summary(&tot, argv[i], status);
+		print_summary(tot, argv[i], status);
 	if (tr != NULL) {
 		trace_process(tr, p->pid, p->ppid, argv[i], json_args, machine_exit_status(p));
-		json_tot = machine_totals_json(&tot);
+		json_tot = machine_counters_json(tot);
 		event_sinks_clear();
 		if (trace_finish(tr, runrv == 0 ? TRACE_COMPLETE : TRACE_FAILED,
 		    runrv == 0 ? "" : err, status, json_tot, err, sizeof(err)) != 0) {

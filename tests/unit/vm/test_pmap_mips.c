@@ -429,11 +429,11 @@ test_access(void)
 	memset(&cpus[0].c, 0, sizeof(cpus[0].c));
 	ok(mmu_access(&cpus[0], 0x5008, 4, MMU_STORE) == 0,
 	    "access: a store completes");
-	ok(cpus[0].c.refills == 1 && cpus[0].c.tlb_modified == 1,
+	ok(cpus[0].c[CTR_REFILLS] == 1 && cpus[0].c[CTR_TLB_MODIFIED] == 1,
 	    "access: after one refill and one TLB Modified");
 	ok(m->dirty == 1, "access: the page is dirty");
 	ok(mmu_access(&cpus[0], 0x500c, 4, MMU_STORE) == 0 &&
-	    cpus[0].c.refills == 1 && cpus[0].c.tlb_modified == 1,
+	    cpus[0].c[CTR_REFILLS] == 1 && cpus[0].c[CTR_TLB_MODIFIED] == 1,
 	    "access: the next store hits");
 	ok(check(a, "access"), "access: pmap_check green");
 	pmap_remove(a, 0x5000, 0x6000);
