@@ -54,10 +54,19 @@ struct cpu_stop {
 	char msg[96];		/* ERROR: Unicorn's message */
 };
 
+/*
+ * Which per-access hooks an engine has.  CPU_HOOKS_FULL is the simulator;
+ * the other two exist for the speed benchmark (tests/bench/speed.c) and
+ * need every page shown in the view before it is touched (the machine
+ * prefaults): NONE runs Unicorn with only the system-call hooks, EMPTY
+ * adds block and memory hooks whose bodies return at once.
+ */
+enum cpu_hooks { CPU_HOOKS_FULL, CPU_HOOKS_EMPTY, CPU_HOOKS_NONE };
+
 /* A new engine for arch over physical memory pm, user space [0, user_max).
  * 0, or -1 with a message. */
 int cpu_as_create(struct cpu_as **out, enum sim_arch arch, struct physmem *pm,
-    vm_offset_t user_max, char *err, size_t errlen);
+    vm_offset_t user_max, enum cpu_hooks hooks, char *err, size_t errlen);
 void cpu_as_destroy(struct cpu_as *as);
 struct mmu_view *cpu_as_view(struct cpu_as *as);
 enum sim_arch cpu_as_arch(const struct cpu_as *as);

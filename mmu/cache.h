@@ -115,6 +115,7 @@ struct cache {
 	uint64_t *stamp;		/* LRU: last touch; FIFO: fill time (per way) */
 	uint64_t *plru;			/* PLRU: tree bits per set (node n = bit n, root 1) */
 	uint8_t *mru;			/* per set: the way touched last */
+	uint32_t *scratch;		/* [nsets << assoc_shift]: range operations' sort space */
 	uint64_t clock;			/* stamp source */
 	struct cache *next;		/* next level; NULL = memory */
 	struct cache *dpeer;		/* I-cache: the L1 D-cache whose dirty lines make fills stale */
@@ -207,6 +208,11 @@ unsigned cache_invalidate_range(struct cache *c, vm_paddr_t pa, uint64_t len);
  * and clean.  Returns the number of lines written back.
  */
 unsigned cache_writeback_range(struct cache *c, vm_paddr_t pa, uint64_t len);
+
+/*
+ * Range operations visit lines in ascending address order, so that the
+ * write-backs reach the next level in a defined order.
+ */
 
 /* Write back every dirty line, then invalidate every line of c. */
 void cache_flush_all(struct cache *c);

@@ -43,19 +43,24 @@ mmu_cpu_init(struct mmu_cpu *cpu, int id, enum sim_arch arch,
 	cpu->big_endian = arch == ARCH_MIPS;
 	cpu->pm = pm;
 	cpu->cost = cost;
-	if (sim_arch_is_mips(arch))
+	if (sim_arch_is_mips(arch)) {
 		tlb_mips_init(&cpu->tlb_mips, tlb_entries ? tlb_entries : 48,
 		    tlb_wired, prng);
-	else
+		cpu->tlb_gen = &cpu->tlb_mips.gen;
+	} else {
 		tlb_amd64_init(&cpu->tlb_amd64, tlb_entries ? tlb_entries : 64);
+		cpu->tlb_gen = &cpu->tlb_amd64.gen;
+		cpu->lru_tick = &cpu->tlb_amd64.tick;
+	}
 	mmu_utlb_flush(cpu);
 }
 
 void
 mmu_utlb_flush(struct mmu_cpu *cpu)
 {
-	for (size_t i = 0; i < nitems(cpu->utlb); i++)
-		cpu->utlb[i].vpn = UINT64_MAX;
+	for (size_t k = 0; k < nitems(cpu->utlb); k++)
+		for (size_t i = 0; i < MMU_UTLB_SLOTS; i++)
+			cpu->utlb[k][i].vpn = UINT64_MAX;
 }
 
 void
@@ -108,7 +113,7 @@ mmu_raise(struct mmu_cpu *cpu, enum mmu_exc_type type, enum mmu_access_kind kind
  */
 static int
 mmu_translate_mips(struct mmu_cpu *cpu, vm_offset_t va, enum mmu_access_kind kind,
-    vm_paddr_t *pa_page, bool *writable)
+    vm_paddr_t *pa_page, bool *writable, uint64_t **lru)
 {
 	bool store = kind == MMU_STORE;
 
@@ -129,6 +134,7 @@ mmu_translate_mips(struct mmu_cpu *cpu, vm_offset_t va, enum mmu_access_kind kin
 			cpu->c[CTR_TLB_HITS]++;
 			*pa_page = trunc_page(pa);
 			*writable = (lo & MIPS_LO_D) != 0;
+			*lru = NULL;	/* random replacement: no age to keep */
 			return 0;
 		case TLBM_REFILL:
 			cpu->c[CTR_TLB_MISSES]++;
@@ -171,7 +177,7 @@ amd64_allows(uint64_t flags, enum mmu_access_kind kind)
 
 static int
 mmu_translate_amd64(struct mmu_cpu *cpu, vm_offset_t va, enum mmu_access_kind kind,
-    vm_paddr_t *pa_page, bool *writable)
+    vm_paddr_t *pa_page, bool *writable, uint64_t **lru)
 {
 	static const enum walk_access wa[] = {
 		[MMU_LOAD] = WALK_READ, [MMU_STORE] = WALK_WRITE, [MMU_FETCH] = WALK_FETCH,
@@ -185,6 +191,7 @@ mmu_translate_amd64(struct mmu_cpu *cpu, vm_offset_t va, enum mmu_access_kind ki
 			cpu->c[CTR_TLB_HITS]++;
 			*pa_page = ptoa(e->pfn);
 			*writable = amd64_allows(e->flags, MMU_STORE);
+			*lru = &e->lru;
 			return 0;
 		}
 		/* Miss, or an entry that does not allow this access: the
@@ -218,14 +225,16 @@ mmu_translate_amd64(struct mmu_cpu *cpu, vm_offset_t va, enum mmu_access_kind ki
 static int
 mmu_access_page(struct mmu_cpu *cpu, vm_offset_t va, enum mmu_access_kind kind)
 {
+	struct mmu_utlb *u;
 	vm_paddr_t pa_page;
+	uint64_t *lru;
 	bool writable;
 	int rv;
 
 	if (sim_arch_is_mips(cpu->arch))
-		rv = mmu_translate_mips(cpu, va, kind, &pa_page, &writable);
+		rv = mmu_translate_mips(cpu, va, kind, &pa_page, &writable, &lru);
 	else
-		rv = mmu_translate_amd64(cpu, va, kind, &pa_page, &writable);
+		rv = mmu_translate_amd64(cpu, va, kind, &pa_page, &writable, &lru);
 	if (rv != 0) {
 		/* Refused: the guest gets a signal.  Unicorn performs the
 		 * access anyway (hooks cannot cancel it), so aim it at the
@@ -244,10 +253,11 @@ mmu_access_page(struct mmu_cpu *cpu, vm_offset_t va, enum mmu_access_kind kind)
 	    mmu_view_show(cpu->view, va, pa_page, writable) != 0)
 		panic("mmu: cannot re-point host view page %#llx (host mmap failed)",
 		    (unsigned long long)va);
-	cpu->utlb[kind].vpn = va >> PAGE_SHIFT;
-	cpu->utlb[kind].gen = sim_arch_is_mips(cpu->arch) ?
-	    cpu->tlb_mips.gen : cpu->tlb_amd64.gen;
-	cpu->utlb[kind].pa_page = pa_page;
+	u = &cpu->utlb[kind][(va >> PAGE_SHIFT) & (MMU_UTLB_SLOTS - 1)];
+	u->vpn = va >> PAGE_SHIFT;
+	u->gen = *cpu->tlb_gen;
+	u->pa_page = pa_page;
+	u->lru = lru;
 	return 0;
 }
 
@@ -262,13 +272,10 @@ mmu_access_slow(struct mmu_cpu *cpu, vm_offset_t va, unsigned size,
 	if (mmu_access_page(cpu, va, kind) != 0)
 		return -1;
 	/* An access that crosses into the next page translates it too
-	 * (x86 unaligned accesses; MIPS never crosses). */
-	if ((last >> PAGE_SHIFT) != (va >> PAGE_SHIFT)) {
-		if (mmu_access_page(cpu, trunc_page(last), kind) != 0)
-			return -1;
-		/* Leave the micro-TLB on the first page only if both are
-		 * shown; simplest: forget it, the next access re-checks. */
-		cpu->utlb[kind].vpn = UINT64_MAX;
-	}
+	 * (x86 unaligned accesses; MIPS never crosses).  The fast path
+	 * never takes a crossing access, so both slots may stay filled. */
+	if ((last >> PAGE_SHIFT) != (va >> PAGE_SHIFT) &&
+	    mmu_access_page(cpu, trunc_page(last), kind) != 0)
+		return -1;
 	return 0;
 }

@@ -64,13 +64,21 @@ enum mmu_ctr {
 extern const char *const mmu_ctr_names[MMU_NCTR];
 
 /*
- * The micro-TLB: the last page translated for each access kind, valid
- * while the TLB's generation is unchanged.  The fast path is a tag compare.
+ * The micro-TLB: per access kind, a direct-mapped table of recently
+ * translated pages, all valid while the TLB's generation is unchanged (any
+ * TLB write, invalidation or flush makes every slot stale).  The fast path
+ * is a tag compare.  It is a cache of the TLB model, not part of it: a hit
+ * counts as a TLB hit, and on amd64 refreshes the LRU age of the TLB entry
+ * it came from (*lru), so replacement is exactly as if the TLB were
+ * searched.  The host view already shows the page (set at fill).
  */
+#define MMU_UTLB_SLOTS	64
+
 struct mmu_utlb {
 	uint64_t vpn;		/* va >> PAGE_SHIFT, or UINT64_MAX */
 	uint64_t gen;		/* TLB generation at fill */
 	vm_paddr_t pa_page;
+	uint64_t *lru;		/* amd64: the TLB entry's LRU stamp; else NULL */
 };
 
 struct mmu_cpu {
@@ -90,7 +98,9 @@ struct mmu_cpu {
 	uint16_t pcid;
 
 	struct mmu_view *view;	/* the running address space's host view */
-	struct mmu_utlb utlb[3];	/* indexed by enum mmu_access_kind */
+	const uint64_t *tlb_gen;	/* &tlb_mips.gen or &tlb_amd64.gen */
+	uint64_t *lru_tick;		/* amd64: &tlb_amd64.tick; else NULL */
+	struct mmu_utlb utlb[3][MMU_UTLB_SLOTS];	/* by enum mmu_access_kind */
 
 	uint64_t cycles;
 	uint64_t c[MMU_NCTR];
@@ -122,11 +132,13 @@ static inline int
 mmu_access(struct mmu_cpu *cpu, vm_offset_t va, unsigned size,
     enum mmu_access_kind kind)
 {
-	const struct mmu_utlb *u = &cpu->utlb[kind];
-	uint64_t gen = cpu->arch == ARCH_AMD64 ? cpu->tlb_amd64.gen : cpu->tlb_mips.gen;
+	uint64_t vpn = va >> PAGE_SHIFT;
+	struct mmu_utlb *u = &cpu->utlb[kind][vpn & (MMU_UTLB_SLOTS - 1)];
 
-	if (__builtin_expect(u->vpn == (va >> PAGE_SHIFT) && u->gen == gen &&
-	    ((va + size - 1) >> PAGE_SHIFT) == u->vpn, 1)) {
+	if (__builtin_expect(u->vpn == vpn && u->gen == *cpu->tlb_gen &&
+	    ((va + size - 1) >> PAGE_SHIFT) == vpn, 1)) {
+		if (u->lru != NULL)
+			*u->lru = ++*cpu->lru_tick;
 		cpu->cycles += cpu->cost->tlb_hit + cpu->cost->mem_access;
 		cpu->c[CTR_LOADS + kind]++;
 		cpu->c[CTR_TLB_HITS]++;

@@ -12,6 +12,7 @@
 #include "cpu/cpu.h"
 #include "mmu/mmu.h"
 #include "mmu/physmem.h"
+#include "mmu/view.h"
 #include "sim/base/event.h"
 #include "sim/base/prng.h"
 #include "sim/kern/kern.h"
@@ -117,6 +118,35 @@ hw_reg_set(void *arg, struct thread *td, enum guest_reg r, uint64_t v)
 	cpu_reg_set(td_as(td), r, v);
 }
 
+/*
+ * Benchmark modes without the MMU hooks: fault in every page of every map
+ * entry and show it in the view with the entry's rights, so Unicorn can
+ * run on the frames directly.  0, or -1 when memory runs out.
+ */
+static int
+machine_prefault(struct proc *p)
+{
+	struct vm_map *map = &p->vm->map;
+	struct mmu_view *view = cpu_as_view(p->hw);
+
+	for (struct vm_map_entry *e = vm_map_first(map); e != NULL; e = vm_map_next(map, e)) {
+		vm_prot_t want = e->protection & (VM_PROT_READ | VM_PROT_WRITE);
+
+		if (want == VM_PROT_NONE)
+			continue;
+		for (vm_offset_t va = e->start; va < e->end; va += PAGE_SIZE) {
+			vm_paddr_t pa;
+
+			if (vm_fault(map, va, want, 0) != KERN_SUCCESS)
+				return -1;
+			pa = pmap_extract(p->vm->pmap, va);
+			if (mmu_view_show(view, va, trunc_page(pa), (want & VM_PROT_WRITE) != 0) != 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
 /* The engine's regions follow the process's map entries. */
 static int
 hw_map_changed(void *arg, struct proc *p)
@@ -132,7 +162,7 @@ hw_map_changed(void *arg, struct proc *p)
 		struct cpu_as *as;
 
 		if (cpu_as_create(&as, m->cfg.arch, &m->pm, map->max_offset,
-		    err, sizeof(err)) != 0) {
+		    (enum cpu_hooks)m->cfg.bench_hooks, err, sizeof(err)) != 0) {
 			fprintf(stderr, "vmsim: cannot create an execution engine: %s\n", err);
 			return -1;
 		}
@@ -151,6 +181,8 @@ hw_map_changed(void *arg, struct proc *p)
 	free(r);
 	if (rv != 0)
 		fprintf(stderr, "vmsim: cannot map the address space: %s\n", err);
+	else if (m->cfg.bench_hooks != CPU_HOOKS_FULL)
+		rv = machine_prefault(p);
 	/* Translations of pages that left the map are gone from the TLB
 	 * (pmap_remove); the micro-TLBs may still name them. */
 	for (unsigned i = 0; i < m->cfg.ncpus; i++)

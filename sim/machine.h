@@ -25,6 +25,7 @@ struct machine_config {
 	uint64_t max_insns;		/* stop the run after this many (0: no limit) */
 	struct cost_table cost;
 	const char *root;		/* host directory the guest sees as /, or NULL */
+	int bench_hooks;		/* enum cpu_hooks; not FULL only in the speed benchmark */
 };
 
 /* Defaults for arch (64 MiB, seed 1, 1 CPU, default TLB, 10000-insn slices). */

@@ -255,7 +255,7 @@ test_pcid(void)
 	ok(tlb_amd64_lookup(&cpus[1].tlb_amd64, 0x1000, pcid_of(a)) == NULL &&
 	    a->pm_md.amd64.pm_stale == 0, "reactivation on cpu1 flushed a's PCID");
 	ok(mmu_access(&cpus[1], 0x1000, 4, MMU_LOAD) == 0 &&
-	    cpus[1].utlb[MMU_LOAD].pa_page == m2->phys_addr,
+	    cpus[1].utlb[MMU_LOAD][(0x1000 >> PAGE_SHIFT) % MMU_UTLB_SLOTS].pa_page == m2->phys_addr,
 	    "cpu1 now translates to the new frame");
 	ok(check(a, "fresh"), "pmap_check green");
 
@@ -424,7 +424,7 @@ test_random(void)
 			    MMU_STORE : MMU_LOAD;
 			nacc++;
 			if (mmu_access(&cpus[c], rnd_va(a) + 8, 4, kind) != 0 ||
-			    cpus[c].utlb[kind].pa_page != ref[k][a].pa)
+			    cpus[c].utlb[kind][((rnd_va(a) + 8) >> PAGE_SHIFT) % MMU_UTLB_SLOTS].pa_page != ref[k][a].pa)
 				badacc++;
 			break;
 		}

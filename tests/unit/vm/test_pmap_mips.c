@@ -574,7 +574,7 @@ test_random(void)
 			    MMU_STORE : MMU_LOAD;
 			nacc++;
 			if (mmu_access(&cpus[c], rnd_va(a) + 8, 4, kind) != 0 ||
-			    cpus[c].utlb[kind].pa_page != ref[k][a].pa)
+			    cpus[c].utlb[kind][((rnd_va(a) + 8) >> PAGE_SHIFT) % MMU_UTLB_SLOTS].pa_page != ref[k][a].pa)
 				badacc++;
 			break;
 		}
