@@ -233,7 +233,7 @@ hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *arg)
 	as->budget_left -= icount;
 	as->executed += icount;
 	mcpu->c[CTR_INSNS] += icount;
-	mcpu->cycles += (uint64_t)icount * mcpu->cost->insn_base;
+	mcpu->cycles += (uint64_t)icount * mcpu->cost.insn_base;
 }
 
 /* The Unicorn address an access to va really touches: on MIPS the engine

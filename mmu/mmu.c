@@ -42,7 +42,7 @@ mmu_cpu_init(struct mmu_cpu *cpu, int id, enum sim_arch arch,
 	cpu->arch = arch;
 	cpu->big_endian = arch == ARCH_MIPS;
 	cpu->pm = pm;
-	cpu->cost = cost;
+	cpu->cost = *cost;
 	if (sim_arch_is_mips(arch)) {
 		tlb_mips_init(&cpu->tlb_mips, tlb_entries ? tlb_entries : 48,
 		    tlb_wired, prng);
@@ -91,7 +91,7 @@ mmu_phys_access(struct mmu_cpu *cpu, vm_paddr_t pa, unsigned size, bool store)
 	(void)pa;
 	(void)size;
 	(void)store;
-	cpu->cycles += cpu->cost->mem_access;
+	cpu->cycles += cpu->cost.mem_access;
 }
 
 /* Raise exc to the kernel; 0 = retry, -1 = the access is refused. */
@@ -103,7 +103,7 @@ mmu_raise(struct mmu_cpu *cpu, enum mmu_exc_type type, enum mmu_access_kind kind
 		.type = type, .kind = kind, .va = va, .error_code = error_code,
 	};
 
-	cpu->cycles += cpu->cost->exc_entry + cpu->cost->exc_return;
+	cpu->cycles += cpu->cost.exc_entry + cpu->cost.exc_return;
 	return cpu->trap.trap(cpu->trap.arg, cpu, &exc);
 }
 
@@ -139,7 +139,7 @@ mmu_translate_mips(struct mmu_cpu *cpu, vm_offset_t va, enum mmu_access_kind kin
 		case TLBM_REFILL:
 			cpu->c[CTR_TLB_MISSES]++;
 			cpu->c[CTR_REFILLS]++;
-			cpu->cycles += cpu->cost->refill_insns;
+			cpu->cycles += cpu->cost.refill_insns;
 			if (mmu_raise(cpu, EXC_TLB_REFILL, kind, va, 0) != 0)
 				return -1;
 			break;
@@ -202,7 +202,7 @@ mmu_translate_amd64(struct mmu_cpu *cpu, vm_offset_t va, enum mmu_access_kind ki
 			for (int l = 0; l < wr.nloads; l++)
 				mmu_phys_access(cpu, wr.load_pa[l], 8, false);
 			cpu->c[CTR_WALK_LOADS] += (uint64_t)wr.nloads;
-			cpu->cycles += (uint64_t)wr.nloads * cpu->cost->walk_step;
+			cpu->cycles += (uint64_t)wr.nloads * cpu->cost.walk_step;
 			tlb_amd64_insert(&cpu->tlb_amd64, va, cpu->pcid,
 			    wr.pa >> PAGE_SHIFT, wr.flags);
 			continue;	/* the retry hits */
@@ -210,7 +210,7 @@ mmu_translate_amd64(struct mmu_cpu *cpu, vm_offset_t va, enum mmu_access_kind ki
 		for (int l = 0; l < wr.nloads; l++)
 			mmu_phys_access(cpu, wr.load_pa[l], 8, false);
 		cpu->c[CTR_WALK_LOADS] += (uint64_t)wr.nloads;
-		cpu->cycles += (uint64_t)wr.nloads * cpu->cost->walk_step;
+		cpu->cycles += (uint64_t)wr.nloads * cpu->cost.walk_step;
 		cpu->c[CTR_PAGE_FAULTS]++;
 		/* A faulting walk drops any entry for va (SDM 4.10.4.1). */
 		tlb_amd64_invlpg(&cpu->tlb_amd64, va, cpu->pcid);
@@ -268,7 +268,7 @@ mmu_access_slow(struct mmu_cpu *cpu, vm_offset_t va, unsigned size,
 	vm_offset_t last = va + (size ? size - 1 : 0);
 
 	cpu->c[CTR_LOADS + kind]++;
-	cpu->cycles += cpu->cost->tlb_hit;
+	cpu->cycles += cpu->cost.tlb_hit;
 	if (mmu_access_page(cpu, va, kind) != 0)
 		return -1;
 	/* An access that crosses into the next page translates it too

@@ -86,7 +86,7 @@ struct mmu_cpu {
 	enum sim_arch arch;
 	bool big_endian;
 	struct physmem *pm;
-	const struct cost_table *cost;
+	struct cost_table cost;		/* a copy: the hot path reads it */
 	struct mmu_trap_ops trap;
 
 	/* MIPS: the JTLB and the current ASID (EntryHi[7:0]). */
@@ -139,7 +139,7 @@ mmu_access(struct mmu_cpu *cpu, vm_offset_t va, unsigned size,
 	    ((va + size - 1) >> PAGE_SHIFT) == vpn, 1)) {
 		if (u->lru != NULL)
 			*u->lru = ++*cpu->lru_tick;
-		cpu->cycles += cpu->cost->tlb_hit + cpu->cost->mem_access;
+		cpu->cycles += cpu->cost.tlb_hit + cpu->cost.mem_access;
 		cpu->c[CTR_LOADS + kind]++;
 		cpu->c[CTR_TLB_HITS]++;
 		return 0;
