@@ -29,8 +29,11 @@
 struct block_info {
 	uint64_t addr;
 	uint32_t size;
-	uint32_t icount;
+	uint32_t icount;	/* instructions (0: slot empty) */
+	uint32_t cycles;	/* base cycles of those instructions */
+	uint32_t flags;
 };
+#define BLOCK_SYNCI	0x1	/* MIPS: the block holds a SYNCI */
 
 struct cpu_as {
 	uc_engine *uc;
@@ -57,7 +60,7 @@ struct cpu_as {
 	int nflush;
 	bool flush_overflow;
 
-	struct block_info *blocks;	/* x86 only */
+	struct block_info *blocks;	/* per-block decode cache */
 	enum cpu_hooks hooks;
 };
 
@@ -147,9 +150,10 @@ cpu_flush_code(struct cpu_as *as)
 			    as->flush[i] + PAGE_SIZE);
 	}
 	as->nflush = 0;
-	if (as->blocks != NULL)
-		memset(as->blocks, 0, BLOCK_CACHE_SIZE * sizeof(as->blocks[0]));
+	memset(as->blocks, 0, BLOCK_CACHE_SIZE * sizeof(as->blocks[0]));
 }
+
+static unsigned mips_insn_accesses(const cs_insn *in);
 
 /* ---- hooks ----------------------------------------------------------- */
 
@@ -175,27 +179,94 @@ cpu_fault(struct cpu_as *as, enum cpu_fault_kind kind, vm_offset_t addr, int acc
 	cpu_request_stop(as, CPU_STOP_FAULT);
 }
 
-/* Instructions in the x86 block at addr (cached Capstone decode). */
+/*
+ * The cost class of one decoded instruction (mmu/cost.h).  MIPS by
+ * mnemonic (Capstone 4's MIPS groups do not separate these), x86 by
+ * instruction id and group.
+ */
 static uint32_t
-x86_block_icount(struct cpu_as *as, uint64_t addr, uint32_t size)
+insn_cycles(const struct cpu_as *as, const cs_insn *in, const struct cost_table *c)
+{
+	if (as->arch == ARCH_AMD64) {
+		const cs_detail *d = in->detail;
+
+		switch (in->id) {
+		case X86_INS_MUL: case X86_INS_IMUL: return c->insn_mul;
+		case X86_INS_DIV: case X86_INS_IDIV: return c->insn_div;
+		default: break;
+		}
+		for (int g = 0; g < d->groups_count; g++) {
+			switch (d->groups[g]) {
+			case X86_GRP_JUMP: case X86_GRP_CALL: case X86_GRP_RET:
+			case X86_GRP_BRANCH_RELATIVE:
+				return c->insn_branch;
+			case X86_GRP_SSE1: case X86_GRP_SSE2: case X86_GRP_SSE3:
+			case X86_GRP_SSSE3: case X86_GRP_SSE41: case X86_GRP_SSE42:
+			case X86_GRP_AVX: case X86_GRP_AVX2: case X86_GRP_FPU:
+				return c->insn_fp;
+			default:
+				break;
+			}
+		}
+		for (int i = 0; i < d->x86.op_count; i++)
+			if (d->x86.operands[i].type == X86_OP_MEM && in->id != X86_INS_LEA &&
+			    in->id != X86_INS_NOP)
+				return c->insn_mem;
+		return c->insn_alu;
+	}
+	const char *mn = in->mnemonic;
+
+	if (strncmp(mn, "mul", 3) == 0 || strncmp(mn, "madd", 4) == 0 ||
+	    strncmp(mn, "msub", 4) == 0)
+		return strchr(mn, '.') ? c->insn_fp : c->insn_mul;
+	if (strncmp(mn, "div", 3) == 0)
+		return strchr(mn, '.') ? c->insn_fp : c->insn_div;
+	if (strchr(mn, '.') != NULL || strncmp(mn, "cvt", 3) == 0 ||
+	    strcmp(mn, "mfc1") == 0 || strcmp(mn, "mtc1") == 0)
+		return c->insn_fp;
+	if (mn[0] == 'b' || mn[0] == 'j')
+		return c->insn_branch;
+	if (mips_insn_accesses(in) > 0)
+		return c->insn_mem;
+	return c->insn_alu;
+}
+
+/*
+ * What the block at addr costs: its instruction count and base cycles,
+ * decoded once with Capstone and cached until its page's code is
+ * dropped.  The bytes are read through Unicorn, i.e. the view, which
+ * shows the page (its fetch was translated before this is called).
+ */
+static const struct block_info *
+cpu_block(struct cpu_as *as, uint64_t addr, uint32_t size)
 {
 	struct block_info *b = &as->blocks[(addr ^ (addr >> 12)) % BLOCK_CACHE_SIZE];
-	uint8_t buf[512];
+	uint8_t buf[1024];
 	cs_insn *insn;
 	size_t n;
 
 	if (b->addr == addr && b->size == size && b->icount != 0)
-		return b->icount;
-	if (size == 0 || size > sizeof(buf) ||
-	    uc_mem_read(as->uc, addr, buf, size) != UC_ERR_OK)
-		return 1;
-	n = cs_disasm(as->cs, buf, size, addr, 0, &insn);
-	if (n > 0)
-		cs_free(insn, n);
+		return b;
 	b->addr = addr;
 	b->size = size;
+	b->flags = 0;
+	if (size == 0 || size > sizeof(buf) ||
+	    uc_mem_read(as->uc, addr, buf, size) != UC_ERR_OK) {
+		b->icount = as->arch == ARCH_AMD64 ? 1 : MAX(size / 4, 1);
+		b->cycles = b->icount * as->mcpu->cost.insn_alu;
+		return b;
+	}
+	n = cs_disasm(as->cs, buf, size, addr, 0, &insn);
 	b->icount = n > 0 ? (uint32_t)n : 1;
-	return b->icount;
+	b->cycles = n > 0 ? 0 : as->mcpu->cost.insn_alu;
+	for (size_t i = 0; i < n; i++) {
+		b->cycles += insn_cycles(as, &insn[i], &as->mcpu->cost);
+		if (as->arch != ARCH_AMD64 && insn[i].id == MIPS_INS_SYNCI)
+			b->flags |= BLOCK_SYNCI;
+	}
+	if (n > 0)
+		cs_free(insn, n);
+	return b;
 }
 
 static void
@@ -204,7 +275,7 @@ hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *arg)
 	struct cpu_as *as = arg;
 	struct mmu_cpu *mcpu = as->mcpu;
 	uint64_t last = addr + (size ? size - 1 : 0);
-	uint32_t icount;
+	const struct block_info *b;
 
 	(void)uc;
 	if (as->stopping)
@@ -229,11 +300,11 @@ hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *arg)
 		cpu_request_stop(as, CPU_STOP_BUDGET);
 		return;
 	}
-	icount = as->arch == ARCH_AMD64 ? x86_block_icount(as, addr, size) : size / 4;
-	as->budget_left -= icount;
-	as->executed += icount;
-	mcpu->c[CTR_INSNS] += icount;
-	mcpu->cycles += (uint64_t)icount * mcpu->cost.insn_base;
+	b = cpu_block(as, addr, size);
+	as->budget_left -= b->icount;
+	as->executed += b->icount;
+	mcpu->c[CTR_INSNS] += b->icount;
+	mcpu->cycles += b->cycles;
 }
 
 /* The Unicorn address an access to va really touches: on MIPS the engine
@@ -437,11 +508,6 @@ cpu_as_create(struct cpu_as **out, enum sim_arch arch, struct physmem *pm,
 			snprintf(err, errlen, "cs_open(x86-64) failed");
 			goto fail;
 		}
-		as->blocks = calloc(BLOCK_CACHE_SIZE, sizeof(as->blocks[0]));
-		if (as->blocks == NULL) {
-			snprintf(err, errlen, "out of host memory");
-			goto fail;
-		}
 	} else {
 		int endian = arch == ARCH_MIPS ? UC_MODE_BIG_ENDIAN : UC_MODE_LITTLE_ENDIAN;
 		int csend = arch == ARCH_MIPS ? CS_MODE_BIG_ENDIAN : CS_MODE_LITTLE_ENDIAN;
@@ -451,7 +517,12 @@ cpu_as_create(struct cpu_as **out, enum sim_arch arch, struct physmem *pm,
 			snprintf(err, errlen, "cs_open(mips32) failed");
 			goto fail;
 		}
-		cs_option(as->cs, CS_OPT_DETAIL, CS_OPT_ON);
+	}
+	cs_option(as->cs, CS_OPT_DETAIL, CS_OPT_ON);
+	as->blocks = calloc(BLOCK_CACHE_SIZE, sizeof(as->blocks[0]));
+	if (as->blocks == NULL) {
+		snprintf(err, errlen, "out of host memory");
+		goto fail;
 	}
 	/* Every hook before the first uc_emu_start (blocks translated
 	 * earlier would not call hooks added later). */

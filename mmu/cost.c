@@ -1,13 +1,16 @@
 /*
  * mmu/cost.c — the default cycle costs and the table that names them.
  *
- * The defaults model a simple in-order, single-issue core of the R4000 /
- * early-x86-64 kind with no caches yet: one cycle per instruction, a TLB
- * lookup folded into the pipeline, one cycle per memory access, and
- * exceptions that cost a pipeline flush plus the state save.  They are
- * round, plausible numbers meant for comparing runs with one another, not
- * for predicting a real machine; every one can be overridden by name
- * (--cost NAME=VALUE).
+ * The defaults model a simple in-order, single-issue core: one cycle per
+ * simple instruction, multi-cycle multiply and divide, a TLB lookup folded
+ * into the pipeline, an L1 hit of a few cycles, an L2 hit of about a dozen
+ * and memory of about a hundred (DESIGN.md section 6).  MIPS numbers lean
+ * on the R4000 (slow integer divide, a 12-instruction refill handler),
+ * amd64 ones on a generic x86-64 core (4-cycle L1, an STLB, a hardware
+ * walker).  They are round, plausible numbers meant for comparing runs
+ * with one another, not for predicting a real machine; every one can be
+ * overridden by name (--cost NAME=VALUE) and is printed by `vmsim config`
+ * and stored in the trace.
  */
 #include "mmu/cost.h"
 
@@ -16,13 +19,21 @@
 #define COST_FIELD(f, doc) { #f, offsetof(struct cost_table, f), doc }
 
 const struct cost_field cost_fields[] = {
-	COST_FIELD(insn_base, "base cycles per instruction"),
-	COST_FIELD(tlb_hit, "cycles for a TLB lookup that hits (0: in the pipeline)"),
-	COST_FIELD(mem_access, "cycles for a data access past the TLB (no caches yet)"),
-	COST_FIELD(walk_step, "amd64: cycles per page-table load by the hardware walker"),
+	COST_FIELD(insn_alu, "cycles per integer/logic/move instruction"),
+	COST_FIELD(insn_mem, "cycles to issue a load or store (its access is extra)"),
+	COST_FIELD(insn_mul, "cycles per integer multiply"),
+	COST_FIELD(insn_div, "cycles per integer divide"),
+	COST_FIELD(insn_branch, "cycles per branch, jump, call or return"),
+	COST_FIELD(insn_fp, "cycles per floating-point or SIMD instruction"),
+	COST_FIELD(tlb_hit, "cycles for an L1 TLB lookup that hits (0: in the pipeline)"),
+	COST_FIELD(tlb_l2_hit, "amd64: extra cycles when the STLB supplies the translation"),
+	COST_FIELD(walk_step, "amd64: walker cycles per level, besides its PTE load"),
+	COST_FIELD(refill_insns, "MIPS: instructions in the TLB refill handler"),
 	COST_FIELD(exc_entry, "cycles to enter an exception (flush, vector, save state)"),
 	COST_FIELD(exc_return, "cycles for eret / iret"),
-	COST_FIELD(refill_insns, "MIPS: instructions in the TLB refill handler"),
+	COST_FIELD(l1_hit, "cycles for an access that hits in L1"),
+	COST_FIELD(l2_hit, "cycles for an access that misses L1 and hits L2"),
+	COST_FIELD(mem, "cycles for an access that goes to memory"),
 	COST_FIELD(syscall, "cycles for system call entry and exit, excluding its work"),
 	COST_FIELD(page_zero, "cycles to zero-fill one 4 KiB page"),
 	COST_FIELD(page_copy, "cycles to copy one 4 KiB page"),
@@ -30,29 +41,39 @@ const struct cost_field cost_fields[] = {
 const size_t cost_nfields = nitems(cost_fields);
 
 /*
- * Fill c with the defaults for arch.  The architectures share the core
- * model; a field that has no meaning on arch is 0 there (MIPS has no
- * hardware walker, amd64 no software refill handler), so that printing the
- * table does not suggest a cost that is never charged.
+ * Fill c with the defaults for arch.  A field that has no meaning on arch
+ * is 0 there (MIPS has no hardware walker or STLB, amd64 no software
+ * refill handler), so that the printed table never shows a cost that is
+ * never charged.
  */
 void
 cost_defaults(struct cost_table *c, enum sim_arch arch)
 {
 	memset(c, 0, sizeof(*c));
-	c->insn_base = 1;
+	c->insn_alu = 1;
+	c->insn_mem = 1;
+	c->insn_branch = 1;
 	c->tlb_hit = 0;
-	c->mem_access = 1;
 	c->exc_entry = 10;
 	c->exc_return = 5;
+	c->l2_hit = 12;
+	c->mem = 100;
 	c->syscall = 50;
 	c->page_zero = 256;
 	c->page_copy = 512;
 	if (sim_arch_is_mips(arch)) {
-		c->walk_step = 0;
+		c->insn_mul = 4;
+		c->insn_div = 35;
+		c->insn_fp = 4;
+		c->l1_hit = 1;
 		c->refill_insns = 12;	/* a KSEG0 refill handler's length */
 	} else {
-		c->walk_step = 4;	/* one PTE load; caches will refine it */
-		c->refill_insns = 0;
+		c->insn_mul = 3;
+		c->insn_div = 25;
+		c->insn_fp = 4;
+		c->l1_hit = 4;
+		c->tlb_l2_hit = 7;
+		c->walk_step = 1;
 	}
 }
 

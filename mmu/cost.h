@@ -9,13 +9,26 @@
 #include "sim/base/base.h"
 
 struct cost_table {
-	uint32_t insn_base;		/* base cycles per instruction */
-	uint32_t tlb_hit;		/* TLB lookup that hits */
-	uint32_t mem_access;		/* a data access past the TLB (no caches yet) */
-	uint32_t walk_step;		/* amd64: one page-table load by the walker */
-	uint32_t exc_entry;		/* exception entry (vector, save state) */
+	/* Base cycles per instruction, by class (cpu/ classifies each
+	 * translated block once with Capstone). */
+	uint32_t insn_alu;		/* integer, logic, moves, everything else */
+	uint32_t insn_mem;		/* issue of a load/store; the access is extra */
+	uint32_t insn_mul;		/* integer multiply */
+	uint32_t insn_div;		/* integer divide */
+	uint32_t insn_branch;		/* branches, jumps, calls, returns */
+	uint32_t insn_fp;		/* floating point / SIMD */
+	/* Translation. */
+	uint32_t tlb_hit;		/* L1 TLB lookup that hits */
+	uint32_t tlb_l2_hit;		/* amd64: extra for an STLB hit */
+	uint32_t walk_step;		/* amd64: walker work per level (its load is extra) */
+	uint32_t refill_insns;		/* MIPS: instructions of the TLB refill handler */
+	uint32_t exc_entry;		/* exception entry (flush, vector, save state) */
 	uint32_t exc_return;		/* eret / iret */
-	uint32_t refill_insns;		/* MIPS TLB refill handler instructions */
+	/* Memory hierarchy: latency of an access satisfied at that level. */
+	uint32_t l1_hit;
+	uint32_t l2_hit;
+	uint32_t mem;
+	/* Kernel work. */
 	uint32_t syscall;		/* system call entry + exit, excluding work */
 	uint32_t page_zero;		/* zero-filling one page */
 	uint32_t page_copy;		/* copying one page */

@@ -7,7 +7,7 @@
  * The fast path (mmu_access in mmu.h) is one tag compare against the
  * micro-TLB; this file is the slow path.  Cycle charges follow the cost
  * table (mmu/cost.h); caches are modelled in a later layer, so today a
- * physical access costs mem_access.
+ * physical access costs l1_hit.
  */
 #include "mmu/mmu.h"
 #include "mmu/view.h"
@@ -91,7 +91,7 @@ mmu_phys_access(struct mmu_cpu *cpu, vm_paddr_t pa, unsigned size, bool store)
 	(void)pa;
 	(void)size;
 	(void)store;
-	cpu->cycles += cpu->cost.mem_access;
+	cpu->cycles += cpu->cost.l1_hit;
 }
 
 /* Raise exc to the kernel; 0 = retry, -1 = the access is refused. */

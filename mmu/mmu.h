@@ -139,7 +139,7 @@ mmu_access(struct mmu_cpu *cpu, vm_offset_t va, unsigned size,
 	    ((va + size - 1) >> PAGE_SHIFT) == vpn, 1)) {
 		if (u->lru != NULL)
 			*u->lru = ++*cpu->lru_tick;
-		cpu->cycles += cpu->cost.tlb_hit + cpu->cost.mem_access;
+		cpu->cycles += cpu->cost.tlb_hit + cpu->cost.l1_hit;
 		cpu->c[CTR_LOADS + kind]++;
 		cpu->c[CTR_TLB_HITS]++;
 		return 0;
@@ -150,7 +150,7 @@ mmu_access(struct mmu_cpu *cpu, vm_offset_t va, unsigned size,
 /*
  * A kernel access to physical memory on behalf of cpu (refill handler
  * PTE loads, page zeroing): charged to cpu.  Caches come later; today it
- * costs mem_access.
+ * costs l1_hit.
  */
 void mmu_phys_access(struct mmu_cpu *cpu, vm_paddr_t pa, unsigned size, bool store);
 

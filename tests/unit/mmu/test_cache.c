@@ -40,7 +40,7 @@ test_parse(void)
 		{ "256/full/16/fifo", 256, 16, 16, CACHE_FIFO },
 		{ "4k/1/32/lru", 4096, 1, 32, CACHE_LRU },
 		{ "64/1/4", 64, 1, 4, CACHE_LRU },
-		{ "2M/fa/32K", 2 << 20, 64, 32768, CACHE_LRU },
+		{ "256K/fa/4K", 256 << 10, 64, 4096, CACHE_LRU },
 	};
 	static const struct {
 		const char *in, *why;

@@ -36,14 +36,17 @@ main(void)
 
 	cost_defaults(&m, ARCH_MIPS);
 	cost_defaults(&c, ARCH_AMD64);
-	ok(m.insn_base == 1 && m.tlb_hit == 0 && m.mem_access == 1 &&
+	ok(m.insn_alu == 1 && m.insn_mem == 1 && m.insn_mul == 4 && m.insn_div == 35 &&
+	    m.insn_branch == 1 && m.tlb_hit == 0 && m.tlb_l2_hit == 0 &&
+	    m.l1_hit == 1 && m.l2_hit == 12 && m.mem == 100 &&
 	    m.exc_entry == 10 && m.exc_return == 5 && m.refill_insns == 12 &&
 	    m.syscall == 50 && m.page_zero == 256 && m.page_copy == 512 &&
-	    m.walk_step == 0, "defaults: MIPS");
-	ok(c.insn_base == 1 && c.tlb_hit == 0 && c.mem_access == 1 &&
-	    c.walk_step == 4 && c.exc_entry == 10 && c.exc_return == 5 &&
+	    m.walk_step == 0, "defaults: MIPS (no walker, no STLB)");
+	ok(c.insn_alu == 1 && c.insn_mul == 3 && c.insn_div == 25 && c.tlb_hit == 0 &&
+	    c.tlb_l2_hit == 7 && c.l1_hit == 4 && c.l2_hit == 12 && c.mem == 100 &&
+	    c.walk_step == 1 && c.exc_entry == 10 && c.exc_return == 5 &&
 	    c.refill_insns == 0 && c.syscall == 50 && c.page_zero == 256 &&
-	    c.page_copy == 512, "defaults: amd64");
+	    c.page_copy == 512, "defaults: amd64 (no refill handler)");
 	cost_defaults(&c, ARCH_MIPSEL);
 	ok(memcmp(&c, &m, sizeof(c)) == 0, "defaults: mipsel = mips");
 

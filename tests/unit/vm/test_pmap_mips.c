@@ -179,7 +179,7 @@ test_basic(bool big_endian)
 	    "%s: TLB empty before the refill", en);
 	cyc = cpus[0].cycles;
 	ok(pmap_tlb_refill(&cpus[0], 0x400010) == 0, "%s: refill returns 0", en);
-	ok(cpus[0].cycles - cyc == 3u * cost.mem_access,
+	ok(cpus[0].cycles - cyc == 3u * cost.l1_hit,
 	    "%s: refill charged three table loads", en);
 	ok(lookup(0, 0x400010, as, false, &pa, &lo) == TLBM_HIT &&
 	    pa == (m1->phys_addr | 0x10), "%s: load hits with the right PA", en);
