@@ -34,6 +34,7 @@ struct block_info {
 	uint32_t flags;
 };
 #define BLOCK_SYNCI	0x1	/* MIPS: the block holds a SYNCI */
+#define CPU_MAX_SYNCI	64	/* distinct SYNCI instructions hooked */
 
 struct cpu_as {
 	uc_engine *uc;
@@ -61,6 +62,10 @@ struct cpu_as {
 	bool flush_overflow;
 
 	struct block_info *blocks;	/* per-block decode cache */
+	struct block_info *last_block;	/* the slot used last */
+	uint64_t synci_pc[CPU_MAX_SYNCI];	/* SYNCIs with a code hook */
+	int nsynci;
+	bool synci_new;			/* a hook was just added: retranslate */
 	enum cpu_hooks hooks;
 };
 
@@ -154,8 +159,61 @@ cpu_flush_code(struct cpu_as *as)
 }
 
 static unsigned mips_insn_accesses(const cs_insn *in);
+static void cpu_fault(struct cpu_as *as, enum cpu_fault_kind kind, vm_offset_t addr,
+    int access);
+static void cpu_synci_hook(struct cpu_as *as, uint64_t pc);
 
 /* ---- hooks ----------------------------------------------------------- */
+
+/*
+ * SYNCI offset(base) (MIPS32 r2): make the I-cache line of base + offset
+ * coherent with the D-cache.  Unicorn executes it as a no-op; this code
+ * hook, set on each SYNCI the block decoder finds, performs it in the
+ * model.  Encoding: REGIMM (000001) | base << 21 | 11111 << 16 | offset.
+ */
+static void
+hook_synci(uc_engine *uc, uint64_t address, uint32_t size, void *arg)
+{
+	struct cpu_as *as = arg;
+	uint8_t b[4];
+	uint32_t insn;
+	uint64_t base = 0;
+	vm_paddr_t pa;
+	vm_offset_t va;
+
+	(void)size;
+	if (as->mcpu == NULL || uc_mem_read(uc, address, b, 4) != UC_ERR_OK)
+		return;
+	insn = as->arch == ARCH_MIPS ? (uint32_t)b[0] << 24 | b[1] << 16 | b[2] << 8 | b[3] :
+	    (uint32_t)b[3] << 24 | b[2] << 16 | b[1] << 8 | b[0];
+	if ((insn >> 26) != 1 || ((insn >> 16) & 0x1f) != 0x1f)
+		return;		/* no longer a SYNCI (code changed) */
+	uc_reg_read(uc, UC_MIPS_REG_0 + (int)((insn >> 21) & 0x1f), &base);
+	va = (uint32_t)(base + (uint64_t)(int64_t)(int16_t)(insn & 0xffff));
+	if (mmu_translate(as->mcpu, va, MMU_LOAD, &pa) != 0) {
+		cpu_fault(as, CPU_FAULT_REFUSED, va, MMU_LOAD);
+		return;
+	}
+	mmu_icache_sync(as->mcpu, va, pa & ~(vm_paddr_t)(as->mcpu->l1i.g.line_bytes - 1),
+	    as->mcpu->l1i.g.line_bytes, "synci");
+}
+
+/* Give the SYNCI at pc a code hook (once); the caller retranslates. */
+static void
+cpu_synci_hook(struct cpu_as *as, uint64_t pc)
+{
+	uc_hook h;
+
+	for (int i = 0; i < as->nsynci; i++)
+		if (as->synci_pc[i] == pc)
+			return;
+	if (as->nsynci == CPU_MAX_SYNCI)
+		return;		/* XXX: later SYNCIs act as no-ops in the model */
+	if (uc_hook_add(as->uc, &h, UC_HOOK_CODE, (void *)hook_synci, as, pc, pc) != UC_ERR_OK)
+		return;
+	as->synci_pc[as->nsynci++] = pc;
+	as->synci_new = true;
+}
 
 static void
 cpu_request_stop(struct cpu_as *as, enum cpu_stop_reason why)
@@ -240,11 +298,16 @@ insn_cycles(const struct cpu_as *as, const cs_insn *in, const struct cost_table 
 static const struct block_info *
 cpu_block(struct cpu_as *as, uint64_t addr, uint32_t size)
 {
-	struct block_info *b = &as->blocks[(addr ^ (addr >> 12)) % BLOCK_CACHE_SIZE];
+	struct block_info *b = as->last_block;
 	uint8_t buf[1024];
 	cs_insn *insn;
 	size_t n;
 
+	/* Loops run the same block again and again. */
+	if (b != NULL && b->addr == addr && b->size == size && b->icount != 0)
+		return b;
+	b = &as->blocks[(addr ^ (addr >> 12)) % BLOCK_CACHE_SIZE];
+	as->last_block = b;
 	if (b->addr == addr && b->size == size && b->icount != 0)
 		return b;
 	b->addr = addr;
@@ -261,8 +324,10 @@ cpu_block(struct cpu_as *as, uint64_t addr, uint32_t size)
 	b->cycles = n > 0 ? 0 : as->mcpu->cost.insn_alu;
 	for (size_t i = 0; i < n; i++) {
 		b->cycles += insn_cycles(as, &insn[i], &as->mcpu->cost);
-		if (as->arch != ARCH_AMD64 && insn[i].id == MIPS_INS_SYNCI)
+		if (as->arch != ARCH_AMD64 && insn[i].id == MIPS_INS_SYNCI) {
 			b->flags |= BLOCK_SYNCI;
+			cpu_synci_hook(as, insn[i].address);
+		}
 	}
 	if (n > 0)
 		cs_free(insn, n);
@@ -274,7 +339,6 @@ hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *arg)
 {
 	struct cpu_as *as = arg;
 	struct mmu_cpu *mcpu = as->mcpu;
-	uint64_t last = addr + (size ? size - 1 : 0);
 	const struct block_info *b;
 
 	(void)uc;
@@ -287,12 +351,11 @@ hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *arg)
 	as->block_addr = addr;
 	as->block_size = size;
 	as->block_accesses = 0;
-	/* Instruction fetch: every page the block spans, through the MMU. */
-	for (uint64_t pg = trunc_page(addr); pg <= trunc_page(last); pg += PAGE_SIZE) {
-		if (mmu_access(mcpu, pg < addr ? addr : pg, 1, MMU_FETCH) != 0) {
-			cpu_fault(as, CPU_FAULT_REFUSED, pg < addr ? addr : pg, MMU_FETCH);
-			return;
-		}
+	/* Instruction fetch of the whole block through the MMU: each page
+	 * translated, each I-cache line crossed looked up. */
+	if (mmu_fetch(mcpu, addr, size ? size : 1) != 0) {
+		cpu_fault(as, CPU_FAULT_REFUSED, addr, MMU_FETCH);
+		return;
 	}
 	/* A re-pointed page may hold this very block, translated from what
 	 * the page showed before: drop the code and run the block afresh. */
@@ -301,6 +364,14 @@ hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *arg)
 		return;
 	}
 	b = cpu_block(as, addr, size);
+	if (as->synci_new) {
+		/* The block was translated before its SYNCI had a code hook:
+		 * drop it and run it again, hooked. */
+		as->synci_new = false;
+		cpu_view_repointed(as, trunc_page(addr));
+		cpu_request_stop(as, CPU_STOP_BUDGET);
+		return;
+	}
 	as->budget_left -= b->icount;
 	as->executed += b->icount;
 	mcpu->c[CTR_INSNS] += b->icount;

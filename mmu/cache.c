@@ -252,15 +252,15 @@ static inline int
 cache_find(const struct cache *c, uint64_t set, uint64_t line)
 {
 	const uint64_t *t = &c->tags[set << c->assoc_shift];
-	uint64_t want = (line << CACHE_TAG_SHIFT) | CACHE_TAG_VALID;
-	unsigned w;
+	uint64_t want = (line << CACHE_TAG_SHIFT) | CACHE_TAG_VALID, match = 0;
 
 	if ((t[c->mru[set]] & ~CACHE_TAG_FLAGS) == want)
 		return c->mru[set];
-	for (w = 0; w < c->g.assoc; w++)
-		if ((t[w] & ~CACHE_TAG_FLAGS) == want)
-			return (int)w;
-	return -1;
+	/* Compare every way without an early exit: which way hits is
+	 * unpredictable, a loop exit on it costs a branch miss. */
+	for (unsigned w = 0; w < c->g.assoc; w++)
+		match |= (uint64_t)((t[w] & ~CACHE_TAG_FLAGS) == want) << w;
+	return match != 0 ? __builtin_ctzll(match) : -1;
 }
 
 /*
@@ -317,12 +317,18 @@ cache_victim(const struct cache *c, uint64_t set)
 			node = 2 * node + (unsigned)((c->plru[set] >> node) & 1);
 		return node - c->g.assoc;
 	}
-	/* LRU and FIFO: the smallest stamp (stamps are unique). */
+	/* LRU and FIFO: the smallest stamp (stamps are unique); written
+	 * for conditional moves, the winner being unpredictable. */
 	const uint64_t *st = &c->stamp[set << c->assoc_shift];
+	uint64_t min = st[0];
+
 	best = 0;
-	for (w = 1; w < c->g.assoc; w++)
-		if (st[w] < st[best])
-			best = w;
+	for (w = 1; w < c->g.assoc; w++) {
+		bool lt = st[w] < min;
+
+		min = lt ? st[w] : min;
+		best = lt ? w : best;
+	}
 	return best;
 }
 
@@ -455,6 +461,8 @@ cache_range(struct cache *c, vm_paddr_t pa, uint64_t len, enum cache_op op,
 		unsigned f = cache_line(c, l, op, whole, level, res);
 
 		misses += (unsigned)(c->c.miss[op] - miss0);
+		if (level == 0)
+			res->supplied[f]++;
 		if (l == first && found != NULL)
 			*found = f;
 	}
@@ -472,6 +480,24 @@ cache_access(struct cache *c, vm_paddr_t pa, unsigned size, enum cache_op op,
 	if (res == NULL)
 		res = &local;
 	memset(res, 0, sizeof(*res));
+	/* A hit in one line on any way: the common slow-path case. */
+	if (((pa + size - 1) >> c->line_shift) == (pa >> c->line_shift)) {
+		uint64_t line = pa >> c->line_shift, set = line & c->set_mask;
+		int w = cache_find(c, set, line);
+		uint64_t *t = w >= 0 ?
+		    &c->tags[(set << c->assoc_shift) + (unsigned)w] : NULL;
+
+		/* (A stale fetch takes the general path, which reports it.) */
+		if (t != NULL && !(op == CACHE_FETCH && (*t & CACHE_TAG_STALE) != 0)) {
+			if (op == CACHE_WRITE)
+				*t |= CACHE_TAG_DIRTY;
+			c->c.access[op]++;
+			cache_touch(c, set, (unsigned)w, false);
+			res->level_hit = 1;
+			res->lines = res->lookups[0] = res->supplied[1] = 1;
+			return 0;
+		}
+	}
 	misses = cache_range(c, pa, size, op, 0, res, &found);
 	res->level_hit = (uint8_t)found;
 	res->lines = res->lookups[0];

@@ -32,7 +32,9 @@
  *    node pointing towards the half to replace next), or FIFO (oldest
  *    fill; hits do not reorder).
  *  - an access spanning several lines touches each line, in address
- *    order; every line touched is one access in the counters.
+ *    order; every line touched is one access in the counters.  A
+ *    write-back arriving from the level above counts as a CACHE_WRITE
+ *    access (hit or miss) of this level, as in Dinero IV.
  *
  * MIPS I-cache staleness.  The MIPS I-cache does not snoop stores (MIPS32
  * Vol. II, SYNCI; Vol. III, cache coherency attributes).  A line becomes
@@ -52,6 +54,9 @@
  *  +------------------------------------------+-------+-------+-------+
  *  |        line number (pa >> b)             | STALE | DIRTY | VALID |
  *  +------------------------------------------+-------+-------+-------+
+ *
+ * Physical addresses must be below 2^63: the tag keeps pa >> b in 61 bits
+ * (KASSERTed on the miss path).
  *
  * Hot path: cache_access_fast() (inline below) checks only the most
  * recently used way of the set; every other case goes to cache_access().
@@ -125,15 +130,24 @@ struct cache {
 };
 
 /*
- * What one cache_access did, for charging cycles.  Level 0 is the cache
- * the access was made to, 1 the next, and so on; "memory" is level depth.
- * cycles = sum over l of lookups[l] * latency(l) + mem_reads * memory
- * latency (+ write-back costs, if the caller charges them).
+ * What one cache_access did, for charging cycles.  Levels are numbered
+ * as in level_hit: 1 = the cache the access was made to, 2 = the next,
+ * ..., 0 = memory.  Two ways to charge:
+ *  - by the level that supplied each line ("latency of an access
+ *    satisfied at that level", mmu/cost.h):
+ *	cycles = supplied[1] * l1_hit + supplied[2] * l2_hit + supplied[0] * mem;
+ *  - or per level visited: lookups[l] counts the demand lookups at level
+ *    l + 1 (lookups[0] at this cache) and mem_reads the lines read from
+ *    memory: cycles = sum of lookups[l] * lookup cost(l) + mem_reads * mem.
+ * Write-backs (writebacks, mem_writes) are reported for callers that
+ * charge them; a write buffer usually hides them.  A write miss covering
+ * a whole line allocates without a fill and counts as supplied here.
  */
 struct cache_result {
 	uint8_t level_hit;	/* first line: 1 = hit here, 2 = in the next level, ..., 0 = memory */
 	uint8_t stale;		/* a FETCH touched a stale line */
 	uint32_t lines;		/* lines of this cache touched (== lookups[0]) */
+	uint32_t supplied[CACHE_MAX_LEVELS + 1];	/* lines of this cache by supplying level (index as level_hit) */
 	uint32_t lookups[CACHE_MAX_LEVELS];	/* demand lookups per level (write-back arrivals excluded) */
 	uint32_t mem_reads;	/* demand lines read from memory */
 	uint32_t writebacks;	/* dirty lines written back, at any level */
@@ -223,25 +237,58 @@ void cache_flush_all(struct cache *c);
  */
 bool cache_probe(const struct cache *c, vm_paddr_t pa, bool *dirty, bool *stale);
 
+/* Does c hold the line of pa?  (No state changes: for store snooping.) */
+static inline bool
+cache_holds(const struct cache *c, vm_paddr_t pa)
+{
+	uint64_t line = pa >> c->line_shift;
+	uint64_t want = (line << CACHE_TAG_SHIFT) | CACHE_TAG_VALID;
+	const uint64_t *t = &c->tags[(line & c->set_mask) << c->assoc_shift];
+	bool hit = false;
+
+	for (unsigned w = 0; w < c->g.assoc; w++)
+		hit |= (t[w] & ~CACHE_TAG_FLAGS) == want;
+	return hit;
+}
+
 /*
- * The fast path: when [pa, pa + size) lies in one line that is the most
- * recently used way of its set (and, for a FETCH, is not stale), count
- * the hit, mark the line dirty on a write, and return true; the caller
- * charges one level-1 hit.  Otherwise change nothing and return false:
- * the caller goes to cache_access.
+ * The fast path: when [pa, pa + size) lies in one line that hits in its
+ * set — its most recently used way under any policy, or any way under LRU
+ * (a hit then only moves the way's stamp, as cache_access would) — and,
+ * for a FETCH, is not stale: count the hit, mark the line dirty on a
+ * write, and return true; the caller charges one level-1 hit.  Otherwise
+ * change nothing and return false: the caller goes to cache_access.
  */
 static inline bool
 cache_access_fast(struct cache *c, vm_paddr_t pa, unsigned size, enum cache_op op)
 {
 	uint64_t line = pa >> c->line_shift;
-	uint64_t set, *t;
+	uint64_t want = (line << CACHE_TAG_SHIFT) | CACHE_TAG_VALID;
+	uint64_t set, base, *t;
+	unsigned w;
 
 	if (__builtin_expect(((pa + size - 1) >> c->line_shift) != line, 0))
 		return false;
 	set = line & c->set_mask;
-	t = &c->tags[(set << c->assoc_shift) + c->mru[set]];
-	if ((*t & ~CACHE_TAG_FLAGS) != ((line << CACHE_TAG_SHIFT) | CACHE_TAG_VALID))
-		return false;
+	base = set << c->assoc_shift;
+	w = c->mru[set];
+	t = &c->tags[base + w];
+	if ((*t & ~CACHE_TAG_FLAGS) != want) {
+		/* Touching the MRU way again changes no replacement state;
+		 * another way does, which only LRU updates here. */
+		if (c->g.policy != CACHE_LRU)
+			return false;
+		for (w = 0; w < c->g.assoc; w++)
+			if ((c->tags[base + w] & ~CACHE_TAG_FLAGS) == want)
+				break;
+		if (w == c->g.assoc)
+			return false;
+		t = &c->tags[base + w];
+		if (op == CACHE_FETCH && (*t & CACHE_TAG_STALE) != 0)
+			return false;
+		c->stamp[base + w] = ++c->clock;
+		c->mru[set] = (uint8_t)w;
+	}
 	if (op == CACHE_WRITE)
 		*t |= CACHE_TAG_DIRTY;
 	else if (op == CACHE_FETCH && (*t & CACHE_TAG_STALE) != 0)

@@ -11,7 +11,9 @@
  */
 #include "mmu/mmu.h"
 #include "mmu/view.h"
+#include "sim/base/event.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* Translation attempts per access before declaring the kernel broken: a
@@ -26,11 +28,142 @@ const char *const mmu_ctr_names[MMU_NCTR] = {
 	[CTR_INSNS] = "insns",
 	[CTR_LOADS] = "loads", [CTR_STORES] = "stores", [CTR_FETCHES] = "fetches",
 	[CTR_TLB_HITS] = "tlb_hits", [CTR_TLB_MISSES] = "tlb_misses",
+	[CTR_TLB_L2_HITS] = "tlb_l2_hits",
 	[CTR_REFILLS] = "tlb_refills", [CTR_TLB_INVALID] = "tlb_invalid",
 	[CTR_TLB_MODIFIED] = "tlb_modified",
 	[CTR_WALKS] = "walks", [CTR_WALK_LOADS] = "walk_loads",
 	[CTR_PAGE_FAULTS] = "page_faults",
+	[CTR_L1I_ACCESSES] = "l1i_accesses", [CTR_L1I_MISSES] = "l1i_misses",
+	[CTR_L1D_ACCESSES] = "l1d_accesses", [CTR_L1D_MISSES] = "l1d_misses",
+	[CTR_L2_ACCESSES] = "l2_accesses", [CTR_L2_MISSES] = "l2_misses",
+	[CTR_WRITEBACKS] = "writebacks", [CTR_STALE_IFETCH] = "stale_ifetch",
+	[CTR_ICACHE_SYNCS] = "icache_syncs",
 };
+
+int
+mmu_cpu_caches(struct mmu_cpu *cpu, const struct cache_geom *l1i,
+    const struct cache_geom *l1d, const struct cache_geom *l2, struct cache *shared_l2)
+{
+	if (shared_l2 != NULL) {
+		cpu->l2 = shared_l2;
+	} else {
+		if (cache_init(&cpu->l2_own, l2, NULL) != 0)
+			return -1;
+		cpu->l2 = &cpu->l2_own;
+	}
+	if (cache_init(&cpu->l1i, l1i, cpu->l2) != 0 ||
+	    cache_init(&cpu->l1d, l1d, cpu->l2) != 0) {
+		mmu_cpu_fini(cpu);
+		return -1;
+	}
+	/* MIPS I-caches do not snoop stores; amd64's are coherent. */
+	cpu->icache_incoherent = sim_arch_is_mips(cpu->arch);
+	if (cpu->icache_incoherent)
+		cache_set_dpeer(&cpu->l1i, &cpu->l1d);
+	cpu->has_caches = true;
+	return 0;
+}
+
+void
+mmu_cpu_tlb_geom(struct mmu_cpu *cpu, const struct tlb_amd64_geom *g)
+{
+	KASSERT(cpu->arch == ARCH_AMD64, ("mmu_cpu_tlb_geom on a MIPS CPU"));
+	tlb_amd64_init_geom(&cpu->tlb_amd64, g);
+	mmu_utlb_flush(cpu);
+}
+
+void
+mmu_cpu_fini(struct mmu_cpu *cpu)
+{
+	cache_fini(&cpu->l1i);
+	cache_fini(&cpu->l1d);
+	if (cpu->l2 == &cpu->l2_own)
+		cache_fini(&cpu->l2_own);
+	cpu->l2 = NULL;
+	cpu->has_caches = false;
+}
+
+void
+mmu_counters_read(const struct mmu_cpu *cpu, uint64_t out[MMU_NCTR])
+{
+	const struct cache_counters *i = &cpu->l1i.c, *d = &cpu->l1d.c;
+
+	memcpy(out, cpu->c, sizeof(cpu->c));
+	if (!cpu->has_caches)
+		return;
+	out[CTR_L1I_ACCESSES] = i->access[CACHE_FETCH];
+	out[CTR_L1I_MISSES] = i->miss[CACHE_FETCH];
+	out[CTR_L1D_ACCESSES] = d->access[CACHE_READ] + d->access[CACHE_WRITE];
+	out[CTR_L1D_MISSES] = d->miss[CACHE_READ] + d->miss[CACHE_WRITE];
+	/* A shared L2 is counted in full by every CPU's read-out; the
+	 * machine reads it once for the machine totals. */
+	out[CTR_L2_ACCESSES] = cpu->l2->c.access[CACHE_READ] + cpu->l2->c.access[CACHE_WRITE] +
+	    cpu->l2->c.access[CACHE_FETCH];
+	out[CTR_L2_MISSES] = cpu->l2->c.miss[CACHE_READ] + cpu->l2->c.miss[CACHE_WRITE] +
+	    cpu->l2->c.miss[CACHE_FETCH];
+	out[CTR_WRITEBACKS] = d->writebacks + i->writebacks + cpu->l2->c.writebacks;
+	out[CTR_STALE_IFETCH] = i->stale_fetches;
+}
+
+/* The slow half of mmu_cache_access: lines that missed the fast path. */
+void
+mmu_cache_slow(struct mmu_cpu *cpu, vm_paddr_t pa, unsigned size,
+    enum mmu_access_kind kind)
+{
+	static const enum cache_op op[] = {
+		[MMU_LOAD] = CACHE_READ, [MMU_STORE] = CACHE_WRITE, [MMU_FETCH] = CACHE_FETCH,
+	};
+	struct cache_result r;
+
+	if (!cpu->has_caches) {
+		cpu->cycles += cpu->cost.l1_hit;
+		return;
+	}
+	(void)cache_access(kind == MMU_FETCH ? &cpu->l1i : &cpu->l1d, pa, size, op[kind], &r);
+	cpu->cycles += (uint64_t)r.supplied[1] * cpu->cost.l1_hit +
+	    (uint64_t)r.supplied[2] * cpu->cost.l2_hit +
+	    (uint64_t)r.supplied[0] * cpu->cost.mem;
+	if (kind == MMU_STORE && cpu->icache_incoherent)
+		(void)cache_store_notify(&cpu->l1i, pa, size);
+	if (r.stale) {
+		/* Executing bytes the I-cache holds from before a store: the
+		 * program forgot SYNCI/cacheflush.  The engine runs the new
+		 * bytes (Unicorn stays coherent); the model logs the fault. */
+		struct event ev = event_make(EV_STALE_IFETCH, NULL, 0);
+
+		ev.pa = pa;
+		snprintf(ev.detail, sizeof(ev.detail), "I-cache line %#llx is stale",
+		    (unsigned long long)(pa & ~(vm_paddr_t)(cpu->l1i.g.line_bytes - 1)));
+		event_emit(&ev, 0);
+	}
+}
+
+void
+mmu_din(struct mmu_cpu *cpu, vm_paddr_t pa, unsigned size, enum mmu_access_kind kind)
+{
+	static const int label[] = {
+		[MMU_LOAD] = DIN_READ, [MMU_STORE] = DIN_WRITE, [MMU_FETCH] = DIN_IFETCH,
+	};
+
+	(void)din_sink_access(cpu->din, label[kind], pa, size, cpu->din_granule);
+}
+
+void
+mmu_icache_sync(struct mmu_cpu *cpu, vm_offset_t va, vm_paddr_t pa, uint64_t len,
+    const char *why)
+{
+	struct event ev;
+
+	cpu->c[CTR_ICACHE_SYNCS]++;
+	if (cpu->has_caches) {
+		(void)cache_writeback_range(&cpu->l1d, pa, len);
+		(void)cache_invalidate_range(&cpu->l1i, pa, len);
+	}
+	ev = event_make(EV_ICACHE_SYNC, why, va);
+	ev.pa = pa;
+	snprintf(ev.detail, sizeof(ev.detail), "%llu bytes", (unsigned long long)len);
+	event_emit(&ev, 0);
+}
 
 void
 mmu_cpu_init(struct mmu_cpu *cpu, int id, enum sim_arch arch,
@@ -48,7 +181,9 @@ mmu_cpu_init(struct mmu_cpu *cpu, int id, enum sim_arch arch,
 		    tlb_wired, prng);
 		cpu->tlb_gen = &cpu->tlb_mips.gen;
 	} else {
-		tlb_amd64_init(&cpu->tlb_amd64, tlb_entries ? tlb_entries : 64);
+		/* 0: the default hierarchy (L1 ITLB/DTLB, STLB, walk caches);
+		 * N: L1 ITLB and DTLB of N fully associative entries each. */
+		tlb_amd64_init(&cpu->tlb_amd64, tlb_entries);
 		cpu->tlb_gen = &cpu->tlb_amd64.gen;
 		cpu->lru_tick = &cpu->tlb_amd64.tick;
 	}
@@ -88,10 +223,7 @@ mmu_set_view(struct mmu_cpu *cpu, struct mmu_view *view)
 void
 mmu_phys_access(struct mmu_cpu *cpu, vm_paddr_t pa, unsigned size, bool store)
 {
-	(void)pa;
-	(void)size;
-	(void)store;
-	cpu->cycles += cpu->cost.l1_hit;
+	mmu_cache_access(cpu, pa, size, store ? MMU_STORE : MMU_LOAD);
 }
 
 /* Raise exc to the kernel; 0 = retry, -1 = the access is refused. */
@@ -140,17 +272,20 @@ mmu_translate_mips(struct mmu_cpu *cpu, vm_offset_t va, enum mmu_access_kind kin
 			cpu->c[CTR_TLB_MISSES]++;
 			cpu->c[CTR_REFILLS]++;
 			cpu->cycles += cpu->cost.refill_insns;
+			tlb_mips_exception(&cpu->tlb_mips, (uint32_t)va);
 			if (mmu_raise(cpu, EXC_TLB_REFILL, kind, va, 0) != 0)
 				return -1;
 			break;
 		case TLBM_INVALID:
 			cpu->c[CTR_TLB_INVALID]++;
 			cpu->c[CTR_PAGE_FAULTS]++;
+			tlb_mips_exception(&cpu->tlb_mips, (uint32_t)va);
 			if (mmu_raise(cpu, EXC_TLB_INVALID, kind, va, 0) != 0)
 				return -1;
 			break;
 		case TLBM_MODIFIED:
 			cpu->c[CTR_TLB_MODIFIED]++;
+			tlb_mips_exception(&cpu->tlb_mips, (uint32_t)va);
 			if (mmu_raise(cpu, EXC_TLB_MODIFIED, kind, va, 0) != 0)
 				return -1;
 			break;
@@ -184,12 +319,18 @@ mmu_translate_amd64(struct mmu_cpu *cpu, vm_offset_t va, enum mmu_access_kind ki
 	};
 
 	for (int i = 0; i < MMU_MAX_RETRIES; i++) {
-		struct tlb_amd64_entry *e = tlb_amd64_lookup(&cpu->tlb_amd64, va, cpu->pcid);
+		enum tlb_amd64_hit hit;
+		struct tlb_amd64_entry *e = tlb_amd64_lookup_access(&cpu->tlb_amd64,
+		    va, cpu->pcid, wa[kind], &hit);
 		struct walk_result wr;
 
 		if (e != NULL && amd64_allows(e->flags, kind)) {
 			cpu->c[CTR_TLB_HITS]++;
-			*pa_page = ptoa(e->pfn);
+			if (hit == TLB_AMD64_HIT_L2) {
+				cpu->c[CTR_TLB_L2_HITS]++;
+				cpu->cycles += cpu->cost.tlb_l2_hit;
+			}
+			*pa_page = trunc_page(tlb_amd64_entry_pa(e, va));
 			*writable = amd64_allows(e->flags, MMU_STORE);
 			*lru = &e->lru;
 			return 0;
@@ -198,13 +339,14 @@ mmu_translate_amd64(struct mmu_cpu *cpu, vm_offset_t va, enum mmu_access_kind ki
 		 * hardware walks (the SDM lets it re-walk before faulting). */
 		cpu->c[CTR_TLB_MISSES]++;
 		cpu->c[CTR_WALKS]++;
-		if (walk_amd64(cpu->pm, cpu->cr3, va, wa[kind], true, &wr) == 0) {
+		if (walk_amd64_pwc(cpu->pm, &cpu->tlb_amd64.pwc, cpu->pcid,
+		    cpu->cr3, va, wa[kind], true, &wr) == 0) {
 			for (int l = 0; l < wr.nloads; l++)
 				mmu_phys_access(cpu, wr.load_pa[l], 8, false);
 			cpu->c[CTR_WALK_LOADS] += (uint64_t)wr.nloads;
 			cpu->cycles += (uint64_t)wr.nloads * cpu->cost.walk_step;
-			tlb_amd64_insert(&cpu->tlb_amd64, va, cpu->pcid,
-			    wr.pa >> PAGE_SHIFT, wr.flags);
+			(void)tlb_amd64_fill(&cpu->tlb_amd64, va, cpu->pcid,
+			    wa[kind], wr.pa, wr.flags, wr.pgsz);
 			continue;	/* the retry hits */
 		}
 		for (int l = 0; l < wr.nloads; l++)
@@ -221,9 +363,12 @@ mmu_translate_amd64(struct mmu_cpu *cpu, vm_offset_t va, enum mmu_access_kind ki
 	    cpu->id, (unsigned long long)va, MMU_MAX_RETRIES);
 }
 
-/* Translate one page and make the view show it; fill the micro-TLB. */
+/* Translate the page of va, make the view show it, fill the micro-TLB,
+ * and send the size bytes at va (all in that page) through the caches
+ * (size 0: no cache access). */
 static int
-mmu_access_page(struct mmu_cpu *cpu, vm_offset_t va, enum mmu_access_kind kind)
+mmu_access_page(struct mmu_cpu *cpu, vm_offset_t va, unsigned size,
+    enum mmu_access_kind kind)
 {
 	struct mmu_utlb *u;
 	vm_paddr_t pa_page;
@@ -242,13 +387,15 @@ mmu_access_page(struct mmu_cpu *cpu, vm_offset_t va, enum mmu_access_kind kind)
 		 * unmapped kernel-mode view: sink that alias. */
 		vm_offset_t sva = va;
 
-		if (sim_arch_is_mips(cpu->arch) && va >= MIPS_KUSEG_END)
+		if (sim_arch_is_mips(cpu->arch) && va >= MIPS_KUSEG_END) {
+			if (va >= 0xc0000000ull)	/* kseg2: qemu faults by itself */
+				return -1;
 			sva = va & 0x1fffffffull;
+		}
 		if (cpu->view != NULL)
 			(void)mmu_view_sink(cpu->view, sva);
 		return -1;
 	}
-	mmu_phys_access(cpu, pa_page | (va & PAGE_MASK), 1, kind == MMU_STORE);
 	if (cpu->view != NULL &&
 	    mmu_view_show(cpu->view, va, pa_page, writable) != 0)
 		panic("mmu: cannot re-point host view page %#llx (host mmap failed)",
@@ -258,6 +405,21 @@ mmu_access_page(struct mmu_cpu *cpu, vm_offset_t va, enum mmu_access_kind kind)
 	u->gen = *cpu->tlb_gen;
 	u->pa_page = pa_page;
 	u->lru = lru;
+	if (size > 0)
+		mmu_cache_access(cpu, pa_page | (va & PAGE_MASK), size, kind);
+	return 0;
+}
+
+int
+mmu_translate(struct mmu_cpu *cpu, vm_offset_t va, enum mmu_access_kind kind,
+    vm_paddr_t *pa)
+{
+	const struct mmu_utlb *u;
+
+	if (mmu_access_page(cpu, va, 0, kind) != 0)
+		return -1;
+	u = &cpu->utlb[kind][(va >> PAGE_SHIFT) & (MMU_UTLB_SLOTS - 1)];
+	*pa = u->pa_page | (va & PAGE_MASK);
 	return 0;
 }
 
@@ -265,17 +427,16 @@ int
 mmu_access_slow(struct mmu_cpu *cpu, vm_offset_t va, unsigned size,
     enum mmu_access_kind kind)
 {
-	vm_offset_t last = va + (size ? size - 1 : 0);
+	unsigned first = (unsigned)MIN((vm_offset_t)(size ? size : 1), PAGE_SIZE - (va & PAGE_MASK));
 
 	cpu->c[CTR_LOADS + kind]++;
 	cpu->cycles += cpu->cost.tlb_hit;
-	if (mmu_access_page(cpu, va, kind) != 0)
+	if (mmu_access_page(cpu, va, first, kind) != 0)
 		return -1;
 	/* An access that crosses into the next page translates it too
 	 * (x86 unaligned accesses; MIPS never crosses).  The fast path
 	 * never takes a crossing access, so both slots may stay filled. */
-	if ((last >> PAGE_SHIFT) != (va >> PAGE_SHIFT) &&
-	    mmu_access_page(cpu, trunc_page(last), kind) != 0)
+	if (size > first && mmu_access_page(cpu, va + first, size - first, kind) != 0)
 		return -1;
 	return 0;
 }

@@ -18,7 +18,9 @@
 #define MMU_MMU_H
 
 #include "sim/base/base.h"
+#include "mmu/cache.h"
 #include "mmu/cost.h"
+#include "mmu/din.h"
 #include "mmu/physmem.h"
 #include "mmu/tlb_amd64.h"
 #include "mmu/tlb_mips.h"
@@ -54,11 +56,19 @@ struct mmu_trap_ops {
 enum mmu_ctr {
 	CTR_INSNS,
 	CTR_LOADS, CTR_STORES, CTR_FETCHES,	/* by enum mmu_access_kind order */
-	CTR_TLB_HITS, CTR_TLB_MISSES,
+	CTR_TLB_HITS, CTR_TLB_MISSES,	/* hits at any level; misses of every level */
+	CTR_TLB_L2_HITS,		/* amd64: of the hits, those the STLB served */
 	CTR_REFILLS,			/* MIPS TLB Refill exceptions */
 	CTR_TLB_INVALID, CTR_TLB_MODIFIED,	/* MIPS */
 	CTR_WALKS, CTR_WALK_LOADS,	/* amd64 */
 	CTR_PAGE_FAULTS,		/* #PF / TLB Invalid handed to the kernel */
+	/* Read out of the caches' own counters by mmu_counters_read: */
+	CTR_L1I_ACCESSES, CTR_L1I_MISSES,	/* line lookups */
+	CTR_L1D_ACCESSES, CTR_L1D_MISSES,
+	CTR_L2_ACCESSES, CTR_L2_MISSES,		/* demand lookups and write-backs */
+	CTR_WRITEBACKS,			/* dirty lines written back, any level */
+	CTR_STALE_IFETCH,		/* MIPS: fetches of stale I-cache lines */
+	CTR_ICACHE_SYNCS,		/* I-cache syncs (SYNCI, cacheflush...) */
 	MMU_NCTR
 };
 extern const char *const mmu_ctr_names[MMU_NCTR];
@@ -86,6 +96,7 @@ struct mmu_cpu {
 	enum sim_arch arch;
 	bool big_endian;
 	struct physmem *pm;
+	uint64_t cycles;
 	struct cost_table cost;		/* a copy: the hot path reads it */
 	struct mmu_trap_ops trap;
 
@@ -102,8 +113,20 @@ struct mmu_cpu {
 	uint64_t *lru_tick;		/* amd64: &tlb_amd64.tick; else NULL */
 	struct mmu_utlb utlb[3][MMU_UTLB_SLOTS];	/* by enum mmu_access_kind */
 
-	uint64_t cycles;
+	/* cycles is updated on every access; kept apart from c[] so the
+	 * compiler never fuses the two into one vector load/store (which
+	 * stalls on store-to-load forwarding in the hot path). */
 	uint64_t c[MMU_NCTR];
+
+	/* Caches: L1 I and D per CPU; L2 per CPU (l2_own) or shared (owned
+	 * by the machine).  Physically tagged, write-back, write-allocate. */
+	bool has_caches;
+	bool icache_incoherent;		/* MIPS: stores do not update the I-cache */
+	struct cache l1i, l1d, l2_own;
+	struct cache *l2;
+	/* --din: the reference stream, physical addresses; NULL when off. */
+	struct din_sink *din;
+	unsigned din_granule;
 };
 
 struct prng;
@@ -113,6 +136,18 @@ void mmu_cpu_init(struct mmu_cpu *cpu, int id, enum sim_arch arch,
     unsigned tlb_entries, unsigned tlb_wired);
 /* Switch the translation context (MIPS EntryHi ASID / amd64 CR3+PCID,
  * no flush) and the host view. */
+/*
+ * Give cpu its caches: L1 I and D of the given geometries over L2
+ * (shared_l2, or a private one of geometry l2 when shared_l2 is NULL).
+ * 0, or -1 (no host memory).  Without this every access costs l1_hit.
+ */
+int mmu_cpu_caches(struct mmu_cpu *cpu, const struct cache_geom *l1i,
+    const struct cache_geom *l1d, const struct cache_geom *l2, struct cache *shared_l2);
+void mmu_cpu_fini(struct mmu_cpu *cpu);
+/* amd64: rebuild the (empty) TLB hierarchy with geometry g. */
+void mmu_cpu_tlb_geom(struct mmu_cpu *cpu, const struct tlb_amd64_geom *g);
+/* The counters, with the cache-derived ones filled in. */
+void mmu_counters_read(const struct mmu_cpu *cpu, uint64_t out[MMU_NCTR]);
 void mmu_set_asid(struct mmu_cpu *cpu, uint8_t asid);
 void mmu_set_cr3(struct mmu_cpu *cpu, uint64_t cr3, uint16_t pcid);
 void mmu_set_view(struct mmu_cpu *cpu, struct mmu_view *view);
@@ -121,6 +156,52 @@ void mmu_utlb_flush(struct mmu_cpu *cpu);
 
 int mmu_access_slow(struct mmu_cpu *cpu, vm_offset_t va, unsigned size,
     enum mmu_access_kind kind);
+void mmu_cache_slow(struct mmu_cpu *cpu, vm_paddr_t pa, unsigned size,
+    enum mmu_access_kind kind);
+void mmu_din(struct mmu_cpu *cpu, vm_paddr_t pa, unsigned size, enum mmu_access_kind kind);
+
+/*
+ * The physical side of one access: the reference stream (--din), then
+ * L1 (fast path: the most recently used way of the set), else the slow
+ * path through the levels.  MIPS I-caches do not see stores: a store to
+ * bytes an I-cache line holds marks the line stale.
+ */
+static inline __attribute__((always_inline)) void
+mmu_cache_access(struct mmu_cpu *cpu, vm_paddr_t pa, unsigned size,
+    enum mmu_access_kind kind)
+{
+	static const enum cache_op op[] = {
+		[MMU_LOAD] = CACHE_READ, [MMU_STORE] = CACHE_WRITE, [MMU_FETCH] = CACHE_FETCH,
+	};
+
+	if (__builtin_expect(cpu->din != NULL, 0))
+		mmu_din(cpu, pa, size, kind);
+	if (kind == MMU_FETCH && __builtin_expect(cpu->has_caches, 1)) {
+		/* A block spans lines: each line crossed is one lookup. */
+		vm_paddr_t end = pa + size;
+		unsigned line = cpu->l1i.g.line_bytes;
+
+		while (pa < end) {
+			unsigned n = (unsigned)MIN(end - pa, line - (pa & (line - 1)));
+
+			if (cache_access_fast(&cpu->l1i, pa, n, CACHE_FETCH))
+				cpu->cycles += cpu->cost.l1_hit;
+			else
+				mmu_cache_slow(cpu, pa, n, MMU_FETCH);
+			pa += n;
+		}
+		return;
+	}
+	if (__builtin_expect(cpu->has_caches, 1) &&
+	    cache_access_fast(kind == MMU_FETCH ? &cpu->l1i : &cpu->l1d, pa, size, op[kind])) {
+		cpu->cycles += cpu->cost.l1_hit;
+		if (kind == MMU_STORE && cpu->icache_incoherent &&
+		    (cache_holds(&cpu->l1i, pa) || cache_holds(&cpu->l1i, pa + size - 1)))
+			(void)cache_store_notify(&cpu->l1i, pa, size);
+		return;
+	}
+	mmu_cache_slow(cpu, pa, size, kind);
+}
 
 /*
  * One guest access of size bytes at va.  Returns 0 when the access may
@@ -128,7 +209,7 @@ int mmu_access_slow(struct mmu_cpu *cpu, vm_offset_t va, unsigned size,
  * -1 when it cannot (the kernel posted a signal; the view shows a harmless
  * sink page so the host access does not crash).  Charges cycles.
  */
-static inline int
+static inline __attribute__((always_inline)) int
 mmu_access(struct mmu_cpu *cpu, vm_offset_t va, unsigned size,
     enum mmu_access_kind kind)
 {
@@ -139,19 +220,56 @@ mmu_access(struct mmu_cpu *cpu, vm_offset_t va, unsigned size,
 	    ((va + size - 1) >> PAGE_SHIFT) == vpn, 1)) {
 		if (u->lru != NULL)
 			*u->lru = ++*cpu->lru_tick;
-		cpu->cycles += cpu->cost.tlb_hit + cpu->cost.l1_hit;
+		cpu->cycles += cpu->cost.tlb_hit;
 		cpu->c[CTR_LOADS + kind]++;
 		cpu->c[CTR_TLB_HITS]++;
+		mmu_cache_access(cpu, u->pa_page | (va & PAGE_MASK), size, kind);
 		return 0;
 	}
 	return mmu_access_slow(cpu, va, size, kind);
 }
 
 /*
- * A kernel access to physical memory on behalf of cpu (refill handler
- * PTE loads, page zeroing): charged to cpu.  Caches come later; today it
- * costs l1_hit.
+ * Instruction fetch of the size bytes at va (a translated block): each
+ * page part is translated, and goes through the I-cache line by line.
+ * 0, or -1 as mmu_access.
+ */
+static inline int
+mmu_fetch(struct mmu_cpu *cpu, vm_offset_t va, unsigned size)
+{
+	while (size > 0) {
+		unsigned n = (unsigned)MIN((vm_offset_t)size, PAGE_SIZE - (va & PAGE_MASK));
+
+		if (mmu_access(cpu, va, n, MMU_FETCH) != 0)
+			return -1;
+		va += n;
+		size -= n;
+	}
+	return 0;
+}
+
+/*
+ * Translate va for an access of kind without touching the caches (what
+ * SYNCI and cache instructions do first).  0 with *pa, or -1 as
+ * mmu_access (refused: a signal is posted).
+ */
+int mmu_translate(struct mmu_cpu *cpu, vm_offset_t va, enum mmu_access_kind kind,
+    vm_paddr_t *pa);
+
+/*
+ * A kernel access to physical memory on behalf of cpu (the refill
+ * handler's and the walker's PTE loads, page zeroing): through cpu's data
+ * cache, charged to cpu.
  */
 void mmu_phys_access(struct mmu_cpu *cpu, vm_paddr_t pa, unsigned size, bool store);
+
+/*
+ * Make the instruction cache of cpu coherent with memory for [pa, pa+len):
+ * write the D-cache's dirty lines back and drop the I-cache's lines (SYNCI,
+ * the cacheflush system call, pmap_sync_icache).  Logs an icache_sync
+ * event at va with why as its detail.  No-op without caches.
+ */
+void mmu_icache_sync(struct mmu_cpu *cpu, vm_offset_t va, vm_paddr_t pa,
+    uint64_t len, const char *why);
 
 #endif

@@ -1,7 +1,9 @@
 /*
  * mmu/tlb_mips.c — the MIPS32 joint TLB (R4000 style), as described in
  * "MIPS32 Architecture for Programmers Vol. III", chapter 4 (TLB-based
- * MMU) and the TLBP/TLBR/TLBWI/TLBWR pages of Vol. II.
+ * MMU), chapter 9 (the CP0 registers Index, Random, EntryLo0/1, Context,
+ * PageMask, Wired, BadVAddr, EntryHi) and the TLBP/TLBR/TLBWI/TLBWR pages
+ * of Vol. II.
  *
  * Each slot maps an even/odd pair of pages of size 4 KiB << log2(mask+1):
  *
@@ -119,6 +121,7 @@ tlb_mips_init(struct tlb_mips *t, unsigned nentries, unsigned wired,
 	t->wired = wired;
 	t->prng = prng;
 	t->gen = 0;
+	t->cp0 = (struct mips_cp0){ .random = nentries - 1 };
 	for (unsigned i = 0; i < TLB_MIPS_MAX_ENTRIES; i++)
 		tlb_mips_set_invalid(t, i);
 }
@@ -184,8 +187,13 @@ tlb_mips_write_indexed(struct tlb_mips *t, unsigned idx,
 
 /*
  * TLBWR: write *in into a slot drawn uniformly from [wired, nentries) by
- * one prng_below() call, and return that slot.  Requires wired < nentries
- * and a prng.
+ * one prng_below() call, leave it in Random and return it.  Requires
+ * wired < nentries and a prng.
+ *
+ * XXX: an R4000's Random decrements every cycle, so software can never
+ * predict it; we draw it from the seeded prng at each TLBWR instead, which
+ * keeps replay deterministic and independent of instruction timing.
+ * Between TLBWRs Random reads as the slot last written.
  */
 unsigned
 tlb_mips_write_random(struct tlb_mips *t, const struct tlb_mips_entry *in)
@@ -197,8 +205,94 @@ tlb_mips_write_random(struct tlb_mips *t, const struct tlb_mips_entry *in)
 	    ("tlb_mips_write_random: wired %u leaves no random slot of %u",
 	    t->wired, t->nentries));
 	idx = t->wired + (unsigned)prng_below(t->prng, t->nentries - t->wired);
+	t->cp0.random = idx;
 	tlb_mips_write(t, idx, in, "tlb_mips_write_random");
 	return (idx);
+}
+
+/* The slot Index names, for TLBR and TLBWI. */
+static unsigned
+tlb_mips_index(const struct tlb_mips *t, const char *where)
+{
+	unsigned idx = t->cp0.index & MIPS_INDEX_MASK;
+
+	KASSERT((t->cp0.index & MIPS_INDEX_P) == 0,
+	    ("%s: Index %#x has P set (after a failed TLBP)", where,
+	    t->cp0.index));
+	KASSERT(idx < t->nentries, ("%s: Index %u >= nentries %u", where, idx,
+	    t->nentries));
+	return (idx);
+}
+
+/* The registers TLBWI and TLBWR write, as an entry. */
+static struct tlb_mips_entry
+tlb_mips_regs(const struct tlb_mips *t)
+{
+	return ((struct tlb_mips_entry){ .entryhi = t->cp0.entryhi,
+	    .pagemask = t->cp0.pagemask, .entrylo0 = t->cp0.entrylo0,
+	    .entrylo1 = t->cp0.entrylo1 });
+}
+
+/* TLBP: Index = the slot matching EntryHi, or P. */
+void
+tlb_mips_tlbp(struct tlb_mips *t)
+{
+	int idx = tlb_mips_probe(t, t->cp0.entryhi);
+
+	t->cp0.index = idx < 0 ? MIPS_INDEX_P : (uint32_t)idx;
+}
+
+/* TLBR: EntryHi, EntryLo0, EntryLo1, PageMask = slot Index.  EntryHi's
+ * ASID becomes the slot's: software restores it. */
+void
+tlb_mips_tlbr(struct tlb_mips *t)
+{
+	const struct tlb_mips_entry *e = &t->e[tlb_mips_index(t, "tlb_mips_tlbr")];
+
+	t->cp0.entryhi = e->entryhi;
+	t->cp0.pagemask = e->pagemask;
+	t->cp0.entrylo0 = e->entrylo0;
+	t->cp0.entrylo1 = e->entrylo1;
+}
+
+/* TLBWI: slot Index = EntryHi, PageMask, EntryLo0, EntryLo1. */
+void
+tlb_mips_tlbwi(struct tlb_mips *t)
+{
+	struct tlb_mips_entry in = tlb_mips_regs(t);
+
+	tlb_mips_write(t, tlb_mips_index(t, "tlb_mips_tlbwi"), &in,
+	    "tlb_mips_tlbwi");
+}
+
+/* TLBWR: slot Random (drawn anew in [Wired, nentries)) = the registers. */
+unsigned
+tlb_mips_tlbwr(struct tlb_mips *t)
+{
+	struct tlb_mips_entry in = tlb_mips_regs(t);
+
+	return (tlb_mips_write_random(t, &in));
+}
+
+/* MTC0 Wired (wired < nentries); Random goes back to its upper bound. */
+void
+tlb_mips_set_wired(struct tlb_mips *t, unsigned wired)
+{
+	KASSERT(wired < t->nentries, ("tlb_mips_set_wired: wired %u leaves "
+	    "no random slot of %u", wired, t->nentries));
+	t->wired = wired;
+	t->cp0.random = t->nentries - 1;
+}
+
+/* The CP0 side of a TLB Refill/Invalid/Modified exception for va. */
+void
+tlb_mips_exception(struct tlb_mips *t, uint32_t va)
+{
+	t->cp0.badvaddr = va;
+	t->cp0.context = (t->cp0.context & MIPS_CONTEXT_PTEBASE_MASK) |
+	    ((va >> MIPS_CONTEXT_BADVPN2_SHIFT) & MIPS_CONTEXT_BADVPN2_MASK);
+	t->cp0.entryhi = (va & MIPS_HI_VPN2_MASK) |
+	    (t->cp0.entryhi & MIPS_HI_ASID_MASK);
 }
 
 /* Make slot idx (< nentries) match nothing; bumps gen. */

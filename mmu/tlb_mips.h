@@ -19,6 +19,22 @@
  * page size" of the VA chooses EntryLo0 (even) or EntryLo1 (odd).
  * Software must never write two entries that match one address; an
  * invalidated slot gets a unique EntryHi in kseg0 (never translated).
+ *
+ * The CP0 registers of chapter 9 that the TLB uses are per CPU, in struct
+ * mips_cp0 (Wired is struct tlb_mips's wired), and the instructions work
+ * on them as on the hardware: TLBP sets Index from EntryHi, TLBR loads
+ * EntryHi, EntryLo0, EntryLo1 and PageMask from slot Index, TLBWI writes
+ * them to slot Index, TLBWR to slot Random.  The kernel reads and writes
+ * the registers directly (MFC0/MTC0 are plain field accesses).
+ *
+ *   Index     31 30                     6 5        0
+ *            +--+------------------------+----------+
+ *            |P |           0            |  Index   |
+ *            +--+------------------------+----------+
+ *   Context   31       23 22                   4 3  0
+ *            +-----------+----------------------+----+
+ *            |  PTEBase  |  BadVPN2 (VA[31:13]) | 0  |
+ *            +-----------+----------------------+----+
  */
 #ifndef MMU_TLB_MIPS_H
 #define MMU_TLB_MIPS_H
@@ -42,6 +58,12 @@
 #define MIPS_PAGEMASK_4K	0x00000000u
 #define MIPS_KSEG0_BASE		0x80000000u
 
+#define MIPS_INDEX_P		0x80000000u	/* Index: the last TLBP matched nothing */
+#define MIPS_INDEX_MASK		0x0000003fu	/* Index: the slot */
+#define MIPS_CONTEXT_PTEBASE_MASK 0xff800000u	/* Context: software's PTE base */
+#define MIPS_CONTEXT_BADVPN2_MASK 0x007ffff0u	/* Context: VA[31:13] of the fault */
+#define MIPS_CONTEXT_BADVPN2_SHIFT 9		/* VA >> 9 puts VA[31:13] at 22:4 */
+
 struct tlb_mips_entry {
 	uint32_t entryhi;
 	uint32_t pagemask;
@@ -49,17 +71,63 @@ struct tlb_mips_entry {
 	uint32_t entrylo1;
 };
 
+/* The TLB's CP0 registers (register number in the comment). */
+struct mips_cp0 {
+	uint32_t index;		/* 0: slot for TLBR/TLBWI; P after a failed TLBP */
+	uint32_t random;	/* 1: slot of the last TLBWR (reset: nentries - 1) */
+	uint32_t entrylo0;	/* 2: even page of the pair */
+	uint32_t entrylo1;	/* 3: odd page of the pair */
+	uint32_t context;	/* 4: PTEBase | BadVPN2 */
+	uint32_t pagemask;	/* 5: page size for TLBWI/TLBWR, from TLBR */
+	uint32_t badvaddr;	/* 8: VA of the last address/TLB exception */
+	uint32_t entryhi;	/* 10: VPN2 | ASID (the current ASID) */
+};
+
 struct tlb_mips {
 	unsigned nentries;		/* 1..64, default 48 */
-	unsigned wired;			/* slots [0, wired) never replaced */
+	unsigned wired;			/* CP0 6, Wired: slots [0, wired) never replaced */
 	struct prng *prng;		/* the Random register's source */
 	uint64_t gen;			/* bumped by every write/invalidate */
+	struct mips_cp0 cp0;
 	struct tlb_mips_entry e[TLB_MIPS_MAX_ENTRIES];
 };
 
-/* All slots invalidated (unique kseg0 EntryHi, V = 0). */
+/* All slots invalidated (unique kseg0 EntryHi, V = 0); CP0 registers
+ * zero except Random = nentries - 1 (its reset value). */
 void tlb_mips_init(struct tlb_mips *t, unsigned nentries, unsigned wired,
     struct prng *prng);
+
+/*
+ * The instructions, on t->cp0 (see the file comment).  TLBP: Index = the
+ * slot matching EntryHi (VPN2 and ASID, or a global slot), or P.  TLBR:
+ * EntryHi, EntryLo0, EntryLo1, PageMask = slot Index (G of the entry read
+ * into both EntryLo halves).  TLBWI: slot Index = those registers (Index
+ * must be a slot: no P).  TLBWR: Random = a slot in [Wired, nentries)
+ * drawn by one prng_below() call, then slot Random = the registers;
+ * returns Random.  Writes bump gen and keep the no-two-matches invariant
+ * checked under invariants.
+ */
+void tlb_mips_tlbp(struct tlb_mips *t);
+void tlb_mips_tlbr(struct tlb_mips *t);
+void tlb_mips_tlbwi(struct tlb_mips *t);
+unsigned tlb_mips_tlbwr(struct tlb_mips *t);
+/* MTC0 Wired: slots [0, wired) become wired (wired < nentries, so TLBWR
+ * keeps a slot); Random resets to nentries - 1. */
+void tlb_mips_set_wired(struct tlb_mips *t, unsigned wired);
+/*
+ * What the hardware does to CP0 on a TLB Refill, TLB Invalid or TLB
+ * Modified exception for va: BadVAddr = va, Context.BadVPN2 = VA[31:13],
+ * EntryHi.VPN2 = VA[31:13] with the ASID unchanged, so that the handler
+ * only has to load EntryLo0/EntryLo1 and TLBWR.  (An Address Error sets
+ * BadVAddr only.)
+ */
+void tlb_mips_exception(struct tlb_mips *t, uint32_t va);
+
+/*
+ * Slot-level access without CP0 side effects (the kernel's routines,
+ * checkers, dumps, tests): the same semantics as the instructions, with
+ * the registers' values passed in and out as a struct tlb_mips_entry.
+ */
 
 /* TLBP: index of the entry matching entryhi's VPN2 and ASID (or global),
  * or -1 (the P bit of Index). */
@@ -67,7 +135,8 @@ int tlb_mips_probe(const struct tlb_mips *t, uint32_t entryhi);
 /* TLBR / TLBWI: read or write slot idx (idx < nentries). */
 void tlb_mips_read(const struct tlb_mips *t, unsigned idx, struct tlb_mips_entry *out);
 void tlb_mips_write_indexed(struct tlb_mips *t, unsigned idx, const struct tlb_mips_entry *in);
-/* TLBWR: write a slot chosen uniformly in [wired, nentries); returns it. */
+/* TLBWR: write a slot chosen uniformly in [wired, nentries); returns it
+ * (and leaves it in Random). */
 unsigned tlb_mips_write_random(struct tlb_mips *t, const struct tlb_mips_entry *in);
 /* Make slot idx match nothing. */
 void tlb_mips_invalidate(struct tlb_mips *t, unsigned idx);

@@ -36,6 +36,8 @@ struct machine {
 	struct mmu_cpu *cpu_ptrs[MACHINE_MAX_CPUS];
 	struct kern kern;
 	struct cpu_as *running_as;	/* the engine in a slice now, for exact PCs */
+	struct cache l2_shared;		/* when cfg.l2_shared */
+	struct din_sink *din;		/* --din, or NULL */
 	uint64_t cpu_ctr[MACHINE_MAX_CPUS][MACHINE_NCTR];
 	struct machine_proc {
 		int pid;
@@ -53,9 +55,11 @@ _Static_assert(MACHINE_NCTR == 1 + MMU_NCTR + 8, "machine counter table size");
 
 const char *const machine_counter_names[MACHINE_NCTR] = {
 	"cycles",
-	"insns", "loads", "stores", "fetches", "tlb_hits", "tlb_misses",
+	"insns", "loads", "stores", "fetches", "tlb_hits", "tlb_misses", "tlb_l2_hits",
 	"tlb_refills", "tlb_invalid", "tlb_modified", "walks", "walk_loads",
 	"page_faults",
+	"l1i_accesses", "l1i_misses", "l1d_accesses", "l1d_misses",
+	"l2_accesses", "l2_misses", "writebacks", "stale_ifetch", "icache_syncs",
 	"pf_zero_fill", "pf_file", "pf_cow_copy", "pf_soft", "pf_failed",
 	"syscalls", "syscalls_unimplemented", "signals",
 };
@@ -71,6 +75,23 @@ machine_config_defaults(struct machine_config *c, enum sim_arch arch)
 	c->slice_insns = 10000;
 	c->tlb_wired = 0;
 	cost_defaults(&c->cost, arch);
+	/* MIPS: 32 KiB 4-way L1s with 32-byte lines (24K/74K-like) and a
+	 * 256 KiB L2; amd64: 32 KiB 8-way L1s and a 1 MiB L2, 64-byte lines. */
+	if (sim_arch_is_mips(arch)) {
+		c->l1i = (struct cache_geom){ 32 << 10, 4, 32, CACHE_LRU };
+		c->l1d = (struct cache_geom){ 32 << 10, 4, 32, CACHE_LRU };
+		c->l2 = (struct cache_geom){ 256 << 10, 8, 32, CACHE_LRU };
+	} else {
+		struct tlb_amd64_geom g;
+
+		c->l1i = (struct cache_geom){ 32 << 10, 8, 64, CACHE_LRU };
+		c->l1d = (struct cache_geom){ 32 << 10, 8, 64, CACHE_LRU };
+		c->l2 = (struct cache_geom){ 1 << 20, 16, 64, CACHE_LRU };
+		tlb_amd64_geom_default(&g);
+		c->itlb = g.small[TLB_AMD64_ITLB];
+		c->dtlb = g.small[TLB_AMD64_DTLB];
+		c->stlb = g.small[TLB_AMD64_STLB];
+	}
 }
 
 char *
@@ -84,10 +105,32 @@ machine_config_json(const struct machine_config *c)
 	used = (size_t)snprintf(s, cap,
 	    "{\"arch\":\"%s\",\"mem_bytes\":%llu,\"seed\":%llu,\"cpus\":%u,"
 	    "\"tlb_entries\":%u,\"tlb_wired\":%u,\"slice_insns\":%llu,"
-	    "\"max_insns\":%llu,\"cost\":{",
+	    "\"max_insns\":%llu,",
 	    sim_arch_name(c->arch), (unsigned long long)c->mem_bytes,
 	    (unsigned long long)c->seed, c->ncpus, c->tlb_entries, c->tlb_wired,
 	    (unsigned long long)c->slice_insns, (unsigned long long)c->max_insns);
+	{
+		const struct { const char *n; const struct cache_geom *g; } cg[] = {
+			{ "l1i", &c->l1i }, { "l1d", &c->l1d }, { "l2", &c->l2 },
+		};
+		for (size_t i = 0; i < nitems(cg) && used < cap; i++)
+			used += (size_t)snprintf(s + used, cap - used,
+			    "\"%s\":{\"size_bytes\":%u,\"assoc\":%u,\"line_bytes\":%u,"
+			    "\"policy\":%u},", cg[i].n, cg[i].g->size_bytes, cg[i].g->assoc,
+			    cg[i].g->line_bytes, (unsigned)cg[i].g->policy);
+		if (used < cap)
+			used += (size_t)snprintf(s + used, cap - used, "\"l2_shared\":%u,",
+			    c->l2_shared);
+		if (c->arch == ARCH_AMD64 && used < cap)
+			used += (size_t)snprintf(s + used, cap - used,
+			    "\"itlb\":{\"entries\":%u,\"ways\":%u},"
+			    "\"dtlb\":{\"entries\":%u,\"ways\":%u},"
+			    "\"stlb\":{\"entries\":%u,\"ways\":%u},",
+			    c->itlb.entries, c->itlb.ways, c->dtlb.entries, c->dtlb.ways,
+			    c->stlb.entries, c->stlb.ways);
+		if (used < cap)
+			used += (size_t)snprintf(s + used, cap - used, "\"cost\":{");
+	}
 	for (size_t i = 0; i < cost_nfields && used < cap; i++)
 		used += (size_t)snprintf(s + used, cap - used, "%s\"%s\":%u",
 		    i ? "," : "", cost_fields[i].name, cost_get(&c->cost, &cost_fields[i]));
@@ -225,6 +268,19 @@ machine_event_pc(void *arg)
 
 /* ---- life cycle ------------------------------------------------------ */
 
+/* The amd64 TLB geometry of c: the defaults, the configured 4 KiB arrays,
+ * and --tlb-entries N (both L1s N entries, fully associative) over them. */
+static void
+machine_tlb_geom(const struct machine_config *c, struct tlb_amd64_geom *g)
+{
+	tlb_amd64_geom_default(g);
+	g->small[TLB_AMD64_ITLB] = c->itlb;
+	g->small[TLB_AMD64_DTLB] = c->dtlb;
+	g->small[TLB_AMD64_STLB] = c->stlb;
+	if (c->tlb_entries != 0)
+		tlb_amd64_geom_set_l1(g, c->tlb_entries);
+}
+
 int
 machine_create(struct machine **out, const struct machine_config *c,
     char *err, size_t errlen)
@@ -240,13 +296,23 @@ machine_create(struct machine **out, const struct machine_config *c,
 		    "between 1 MiB and 4 GiB", (unsigned long long)c->mem_bytes);
 		return -1;
 	}
+	if (c->arch == ARCH_AMD64) {
+		struct tlb_amd64_geom g;
+		const char *e;
+
+		machine_tlb_geom(c, &g);
+		if ((e = tlb_amd64_geom_error(&g)) != NULL) {
+			snprintf(err, errlen, "TLB geometry: %s", e);
+			return -1;
+		}
+	}
 	if (c->ncpus != 1) {
 		snprintf(err, errlen, "%u CPUs: only 1 is supported so far", c->ncpus);
 		return -1;
 	}
 	if (sim_arch_is_mips(c->arch) ? (c->tlb_entries > TLB_MIPS_MAX_ENTRIES ||
-	    (c->tlb_entries != 0 && c->tlb_wired >= c->tlb_entries)) :
-	    c->tlb_entries > TLB_AMD64_MAX_ENTRIES) {
+	    c->tlb_wired >= (c->tlb_entries ? c->tlb_entries : 48)) :
+	    c->tlb_entries > TLB_AMD64_MAX_ENTRIES || c->tlb_wired != 0) {
 		snprintf(err, errlen, "TLB of %u entries (%u wired): out of range",
 		    c->tlb_entries, c->tlb_wired);
 		return -1;
@@ -254,6 +320,19 @@ machine_create(struct machine **out, const struct machine_config *c,
 	if (c->slice_insns == 0) {
 		snprintf(err, errlen, "slice of 0 instructions");
 		return -1;
+	}
+	{
+		const struct { const char *name; const struct cache_geom *g; } geoms[] = {
+			{ "l1i", &c->l1i }, { "l1d", &c->l1d }, { "l2", &c->l2 },
+		};
+		for (size_t i = 0; i < nitems(geoms); i++) {
+			const char *e = cache_geom_error(geoms[i].g);
+
+			if (e != NULL) {
+				snprintf(err, errlen, "%s cache: %s", geoms[i].name, e);
+				return -1;
+			}
+		}
 	}
 	m = calloc(1, sizeof(*m));
 	if (m == NULL) {
@@ -276,6 +355,18 @@ machine_create(struct machine **out, const struct machine_config *c,
 	for (unsigned i = 0; i < c->ncpus; i++) {
 		mmu_cpu_init(&m->cpus[i], (int)i, c->arch, &m->pm, &m->cfg.cost,
 		    &m->prng, c->tlb_entries, c->tlb_wired);
+		if (mmu_cpu_caches(&m->cpus[i], &c->l1i, &c->l1d, &c->l2,
+		    c->l2_shared ? &m->l2_shared : NULL) != 0) {
+			snprintf(err, errlen, "out of host memory for the caches");
+			machine_destroy(m);
+			return -1;
+		}
+		if (c->arch == ARCH_AMD64) {
+			struct tlb_amd64_geom g;
+
+			machine_tlb_geom(c, &g);
+			mmu_cpu_tlb_geom(&m->cpus[i], &g);
+		}
 		m->cpus[i].trap.trap = kern_trap_mmu;
 		m->cpus[i].trap.arg = &m->kern;
 		m->cpu_ptrs[i] = &m->cpus[i];
@@ -287,6 +378,8 @@ machine_create(struct machine **out, const struct machine_config *c,
 	pmap_bootstrap(&pmach);
 	kern_init(&m->kern, c->arch, &m->pm, &m->prng, &machine_hw_ops, m, c->root);
 	m->kern.clock_cycles = &m->cpus[0].cycles;
+	m->kern.cpus = m->cpu_ptrs;
+	m->kern.ncpus = (int)c->ncpus;
 	event_reset();
 	memset(event_context(), 0, sizeof(struct event_context));
 	event_context()->pc = machine_event_pc;
@@ -310,9 +403,36 @@ machine_destroy(struct machine *m)
 		}
 	}
 	kern_fini(&m->kern);
+	for (unsigned i = 0; i < m->cfg.ncpus; i++)
+		mmu_cpu_fini(&m->cpus[i]);
+	cache_fini(&m->l2_shared);
+	free(m->din);
 	physmem_fini(&m->pm);
 	memset(event_context(), 0, sizeof(struct event_context));
 	free(m);
+}
+
+int
+machine_set_din(struct machine *m, int (*flush)(void *arg, const char *buf, size_t n),
+    void *arg)
+{
+	unsigned granule = MIN(m->cfg.l1i.line_bytes, m->cfg.l1d.line_bytes);
+
+	m->din = malloc(sizeof(*m->din));
+	if (m->din == NULL)
+		return -1;
+	din_sink_init(m->din, flush, arg);
+	for (unsigned i = 0; i < m->cfg.ncpus; i++) {
+		m->cpus[i].din = m->din;
+		m->cpus[i].din_granule = granule;
+	}
+	return 0;
+}
+
+int
+machine_din_finish(struct machine *m)
+{
+	return m->din != NULL ? din_sink_flush(m->din) : 0;
 }
 
 void
@@ -381,7 +501,7 @@ machine_trap_signal(struct machine *m, int trapno, const char **why)
 	}
 	switch (trapno) {
 	case 9: case 18: *why = "break"; return KSIGTRAP;
-	case 22: case 13 + 100: *why = "trap instruction"; return KSIGTRAP;
+	case 22: *why = "trap instruction"; return KSIGTRAP;
 	case 20: *why = "reserved instruction"; return KSIGILL;
 	case 12: case 13: *why = "address error (unaligned access)"; return ksig_bus(m->cfg.arch);
 	case 19: *why = "coprocessor unusable / privileged"; return KSIGILL;
@@ -496,7 +616,8 @@ machine_run(struct machine *m, char *err, size_t errlen)
 		ec->cycles = &cpu->cycles;
 		m->running_as = p->hw;
 		machine_counters(m, before);
-		cpu_run(p->hw, cpu, m->cfg.slice_insns, &stop);
+		cpu_run(p->hw, cpu, m->cfg.max_insns == 0 ? m->cfg.slice_insns :
+		    MIN(m->cfg.slice_insns, m->cfg.max_insns - machine_insns(m)), &stop);
 		machine_after_stop(m, td, cpu, &stop);
 		m->running_as = NULL;
 		machine_attribute(m, cpu->id, p->pid, before);
@@ -529,9 +650,17 @@ machine_counters(const struct machine *m, uint64_t v[MACHINE_NCTR])
 
 	memset(v, 0, MACHINE_NCTR * sizeof(v[0]));
 	for (unsigned i = 0; i < m->cfg.ncpus; i++) {
+		uint64_t hw[MMU_NCTR];
+
+		mmu_counters_read(&m->cpus[i], hw);
 		v[0] += m->cpus[i].cycles;
 		for (int c = 0; c < MMU_NCTR; c++)
-			v[1 + c] += m->cpus[i].c[c];
+			v[1 + c] += hw[c];
+	}
+	if (m->cfg.l2_shared && m->cfg.ncpus > 1) {
+		/* Every CPU's read-out holds the whole shared L2: once only. */
+		v[1 + CTR_L2_ACCESSES] /= m->cfg.ncpus;
+		v[1 + CTR_L2_MISSES] /= m->cfg.ncpus;
 	}
 	v[k++] = fs->zero_fill;
 	v[k++] = fs->file;
@@ -615,4 +744,269 @@ machine_counters_json(const uint64_t v[MACHINE_NCTR])
 		    machine_counter_names[i], (unsigned long long)v[i]);
 	snprintf(s + used, cap - used, "}");
 	return s;
+}
+
+/* ---- control and inspection for the trace tools (sim/replay.c) -------- */
+
+void
+machine_stop(struct machine *m)
+{
+	uint64_t n = machine_insns(m);
+
+	/* The loop's instruction-limit check ends the run before the next
+	 * slice; the slice running now finishes first. */
+	m->cfg.max_insns = n > 0 ? n : 1;
+}
+
+void
+machine_set_file_provider(struct machine *m,
+    int (*fetch)(void *arg, const char *path, uint8_t **data, size_t *len),
+    void *arg)
+{
+	m->kern.vfs.fetch = fetch;
+	m->kern.vfs.fetch_arg = arg;
+}
+
+static struct proc *
+machine_find_proc(struct machine *m, int pid)
+{
+	for (int i = 0; i < m->kern.nprocs; i++) {
+		struct proc *p = m->kern.procs[i];
+
+		if (p != NULL && p->pid == pid && p->vm != NULL)
+			return p;
+	}
+	return NULL;
+}
+
+/* The guest path of a vnode (the VFS's name for it), or its own name. */
+static const char *
+machine_vnode_path(struct machine *m, const struct vnode *vp)
+{
+	for (int i = 0; i < m->kern.vfs.nnodes; i++)
+		if (m->kern.vfs.nodes[i].vp == vp)
+			return m->kern.vfs.nodes[i].path;
+	return vp->name;
+}
+
+/* If e maps a file (at the bottom of its shadow chain), its guest path
+ * and the file offset of e->start; else NULL. */
+static const char *
+machine_entry_file(struct machine *m, const struct vm_map_entry *e,
+    uint64_t *offset)
+{
+	uint64_t off = e->offset;
+
+	for (struct vm_object *o = e->object; o != NULL; o = o->backing_object) {
+		if (o->type == OBJT_VNODE && o->vp != NULL) {
+			*offset = off;
+			return machine_vnode_path(m, o->vp);
+		}
+		off += o->backing_object_offset;
+	}
+	return NULL;
+}
+
+static void
+machine_entry_label(struct machine *m, struct proc *p, struct vm_map_entry *e,
+    char *buf, size_t len)
+{
+	struct vm_map *map = &p->vm->map;
+	const char *path;
+	uint64_t off = 0;
+
+	path = machine_entry_file(m, e, &off);
+	if (path != NULL) {
+		snprintf(buf, len, "file:%s+0x%llx", path, (unsigned long long)off);
+		return;
+	}
+	if ((e->eflags & MAP_ENTRY_GROWS_DOWN) || e->end == p->vm->stack_top) {
+		snprintf(buf, len, "stack");
+		return;
+	}
+	if (e->start >= p->vm->brk_base && e->end <= round_page(p->vm->brk)) {
+		snprintf(buf, len, "heap");
+		return;
+	}
+	/* The zero-filled tail of an ELF segment follows its file part. */
+	if (e->end <= p->vm->brk_base && e->prev != &map->header &&
+	    e->prev->end == e->start &&
+	    (path = machine_entry_file(m, e->prev, &off)) != NULL) {
+		snprintf(buf, len, "bss:%s", path);
+		return;
+	}
+	snprintf(buf, len, "anon@%#llx", (unsigned long long)e->start);
+}
+
+void
+machine_region_label(struct machine *m, int pid, uint64_t va, char *buf,
+    size_t len)
+{
+	struct proc *p = machine_find_proc(m, pid);
+
+	if (len > 0)
+		buf[0] = '\0';
+	if (p == NULL)
+		return;
+	/* Read-only walk: vm_map_lookup_entry would move the map's hint. */
+	for (struct vm_map_entry *e = vm_map_first(&p->vm->map); e != NULL;
+	    e = vm_map_next(&p->vm->map, e)) {
+		if (va >= e->start && va < e->end) {
+			machine_entry_label(m, p, e, buf, len);
+			return;
+		}
+	}
+}
+
+static void
+prot_str(vm_prot_t prot, char out[4])
+{
+	out[0] = prot & VM_PROT_READ ? 'r' : '-';
+	out[1] = prot & VM_PROT_WRITE ? 'w' : '-';
+	out[2] = prot & VM_PROT_EXECUTE ? 'x' : '-';
+	out[3] = '\0';
+}
+
+int
+machine_describe_map(struct machine *m, int pid, FILE *f)
+{
+	struct proc *p = machine_find_proc(m, pid);
+	struct vm_map *map;
+
+	if (p == NULL)
+		return -1;
+	map = &p->vm->map;
+	fprintf(f, "vm_map of pid %d (%s): %d entries, %llu bytes, brk [%#llx, %#llx)\n",
+	    p->pid, p->comm, map->nentries, (unsigned long long)map->size,
+	    (unsigned long long)p->vm->brk_base, (unsigned long long)p->vm->brk);
+	for (struct vm_map_entry *e = vm_map_first(map); e != NULL; e = vm_map_next(map, e)) {
+		char prot[4], max[4], label[MACHINE_REGION_MAX], obj[256];
+
+		prot_str(e->protection, prot);
+		prot_str(e->max_protection, max);
+		machine_entry_label(m, p, e, label, sizeof(label));
+		vm_object_describe(e->object, obj, sizeof(obj));
+		fprintf(f, "  %#10llx-%#10llx %s/%s%s%s%s%s off %#llx  %-24s %s\n",
+		    (unsigned long long)e->start, (unsigned long long)e->end, prot, max,
+		    e->eflags & MAP_ENTRY_COW ? " cow" : "",
+		    e->eflags & MAP_ENTRY_NEEDS_COPY ? " needs_copy" : "",
+		    e->eflags & MAP_ENTRY_GROWS_DOWN ? " grows_down" : "",
+		    e->wired_count ? " wired" : "",
+		    (unsigned long long)e->offset, label, obj);
+	}
+	return 0;
+}
+
+static void
+mips_lo_str(uint32_t lo, char *buf, size_t len)
+{
+	snprintf(buf, len, "pfn %#7x C%u %c%c%c", (lo & MIPS_LO_PFN_MASK) >> MIPS_LO_PFN_SHIFT,
+	    (lo & MIPS_LO_C_MASK) >> MIPS_LO_C_SHIFT, lo & MIPS_LO_D ? 'D' : '-',
+	    lo & MIPS_LO_V ? 'V' : '-', lo & MIPS_LO_G ? 'G' : '-');
+}
+
+int
+machine_describe_tlb(struct machine *m, int cpu, FILE *f)
+{
+	struct mmu_cpu *c;
+
+	if (cpu < 0 || (unsigned)cpu >= m->cfg.ncpus)
+		return -1;
+	c = &m->cpus[cpu];
+	if (sim_arch_is_mips(m->cfg.arch)) {
+		const struct tlb_mips *t = &c->tlb_mips;
+		unsigned nvalid = 0;
+
+		for (unsigned i = 0; i < t->nentries; i++)
+			if (((t->e[i].entrylo0 | t->e[i].entrylo1) & MIPS_LO_V) ||
+			    i < t->wired)
+				nvalid++;
+		fprintf(f, "TLB of cpu %d (MIPS JTLB): %u entries, %u wired, current ASID %u; "
+		    "%u in use (pairs of even/odd pages)\n", cpu, t->nentries, t->wired,
+		    c->asid, nvalid);
+		for (unsigned i = 0; i < t->nentries; i++) {
+			const struct tlb_mips_entry *e = &t->e[i];
+			char lo0[48], lo1[48];
+
+			if (!((e->entrylo0 | e->entrylo1) & MIPS_LO_V) && i >= t->wired)
+				continue;
+			mips_lo_str(e->entrylo0, lo0, sizeof(lo0));
+			mips_lo_str(e->entrylo1, lo1, sizeof(lo1));
+			fprintf(f, "  [%2u] %-5s VPN2 %#010x ASID %3u mask %#x  "
+			    "even %#010x: %s  odd %#010x: %s\n", i, i < t->wired ? "wired" : "",
+			    e->entryhi & MIPS_HI_VPN2_MASK, e->entryhi & MIPS_HI_ASID_MASK,
+			    e->pagemask, e->entryhi & MIPS_HI_VPN2_MASK, lo0,
+			    (e->entryhi & MIPS_HI_VPN2_MASK) + (uint32_t)PAGE_SIZE, lo1);
+		}
+	} else {
+		static const char *const lvl[TLB_AMD64_NLEVELS] = {
+			[TLB_AMD64_ITLB] = "ITLB", [TLB_AMD64_DTLB] = "DTLB",
+			[TLB_AMD64_STLB] = "STLB",
+		};
+		static const char *const sz[] = { "4K", "2M", "1G" };
+		const struct tlb_amd64 *t = &c->tlb_amd64;
+		unsigned nvalid = 0;
+
+		for (unsigned i = 0; i < t->nentries; i++)
+			nvalid += t->e[i].valid;
+		fprintf(f, "TLB of cpu %d (amd64): %u slots, CR3 %#llx, current PCID %u; "
+		    "%u valid\n", cpu, t->nentries, (unsigned long long)c->cr3, c->pcid,
+		    nvalid);
+		for (int l = 0; l < TLB_AMD64_NLEVELS; l++) {
+			for (int large = 0; large < 2; large++) {
+				const struct tlb_amd64_array *a = large ? &t->large[l] : &t->small[l];
+				unsigned n = a->nsets * a->ways;
+
+				if (n == 0)
+					continue;
+				fprintf(f, " %s %s pages: %u sets x %u ways\n", lvl[l],
+				    large ? "2M/1G" : "4K", a->nsets, a->ways);
+				for (unsigned i = a->base; i < a->base + n && i < t->nentries; i++) {
+					const struct tlb_amd64_entry *e = &t->e[i];
+
+					if (!e->valid)
+						continue;
+					fprintf(f, "  [set %3u way %2u] PCID %4u va %#14llx -> pa %#10llx "
+					    "%s %s%s%s%s%s lru %llu\n", (i - a->base) / a->ways,
+					    (i - a->base) % a->ways, e->pcid,
+					    (unsigned long long)(e->vpn << PAGE_SHIFT),
+					    (unsigned long long)(e->pfn << PAGE_SHIFT),
+					    e->pgsz < nitems(sz) ? sz[e->pgsz] : "?",
+					    e->flags & PG_RW ? "RW" : "RO", e->flags & PG_U ? " U" : " S",
+					    e->flags & PG_NX ? " NX" : "", e->flags & PG_G ? " G" : "",
+					    e->flags & PG_M ? " M" : "", (unsigned long long)e->lru);
+				}
+			}
+		}
+	}
+	return 0;
+}
+
+int
+machine_describe_ptes(struct machine *m, int pid, uint64_t va, int radius, FILE *f)
+{
+	struct proc *p = machine_find_proc(m, pid);
+	vm_offset_t page = trunc_page(va);
+
+	if (p == NULL)
+		return -1;
+	fprintf(f, "page tables of pid %d around %#llx (pmap_extract, pmap_prot):\n",
+	    pid, (unsigned long long)va);
+	for (int i = -radius; i <= radius; i++) {
+		vm_offset_t v = page + (vm_offset_t)((int64_t)i * (int64_t)PAGE_SIZE);
+		vm_paddr_t pa;
+		char prot[4];
+
+		if ((i < 0 && page < (vm_offset_t)-i * PAGE_SIZE) || v >= p->vm->map.max_offset)
+			continue;
+		pa = pmap_extract(p->vm->pmap, v);
+		prot_str(pmap_prot(p->vm->pmap, v), prot);
+		if (pa == 0)
+			fprintf(f, "  %s %#14llx  not mapped\n", i == 0 ? "=>" : "  ",
+			    (unsigned long long)v);
+		else
+			fprintf(f, "  %s %#14llx -> pa %#10llx %s\n", i == 0 ? "=>" : "  ",
+			    (unsigned long long)v, (unsigned long long)trunc_page(pa), prot);
+	}
+	return 0;
 }

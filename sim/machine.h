@@ -6,7 +6,9 @@
 #ifndef SIM_MACHINE_H
 #define SIM_MACHINE_H
 
+#include "mmu/cache.h"
 #include "mmu/cost.h"
+#include "mmu/mmu.h"
 #include "sim/base/base.h"
 
 struct machine;
@@ -26,6 +28,11 @@ struct machine_config {
 	struct cost_table cost;
 	const char *root;		/* host directory the guest sees as /, or NULL */
 	int bench_hooks;		/* enum cpu_hooks; not FULL only in the speed benchmark */
+	struct cache_geom l1i, l1d, l2;	/* per CPU (L2 per CPU unless l2_shared) */
+	unsigned l2_shared;		/* 0/1: one L2 for every CPU */
+	/* amd64: the TLB levels' 4 KiB arrays (--itlb/--dtlb/--stlb);
+	 * --tlb-entries N sets both L1s to N fully associative entries. */
+	struct tlb_amd64_array_geom itlb, dtlb, stlb;
 };
 
 /* Defaults for arch (64 MiB, seed 1, 1 CPU, default TLB, 10000-insn slices). */
@@ -37,6 +44,16 @@ char *machine_config_json(const struct machine_config *c);
 int machine_create(struct machine **out, const struct machine_config *c,
     char *err, size_t errlen);
 void machine_destroy(struct machine *m);
+/*
+ * --din: send every CPU's physical reference stream (guest loads, stores,
+ * instruction fetches, page-table loads, kernel page copies) to flush in
+ * Dinero IV's din format, one record per smallest-L1-line granule.
+ * 0, or -1 (no memory).  machine_din_finish flushes the rest: 0 or the
+ * first flush error.
+ */
+int machine_set_din(struct machine *m, int (*flush)(void *arg, const char *buf, size_t n),
+    void *arg);
+int machine_din_finish(struct machine *m);
 /* Called with every file the guest reads in (for the trace). */
 void machine_set_file_hook(struct machine *m,
     void (*fn)(void *arg, const char *path, const void *data, size_t len), void *arg);
@@ -61,7 +78,7 @@ int machine_exit_status(const struct proc *p);
  * happened; program loading before the first slice counts for the machine
  * only.
  */
-#define MACHINE_NCTR	(1 + 12 + 8)
+#define MACHINE_NCTR	(1 + MMU_NCTR + 8)
 extern const char *const machine_counter_names[MACHINE_NCTR];
 /* Index of a counter by name, or -1. */
 int machine_counter_index(const char *name);
@@ -80,5 +97,47 @@ void machine_set_sampler(struct machine *m, uint64_t every,
 
 /* The counters as a JSON object {"name":value,...} (malloc'ed). */
 char *machine_counters_json(const uint64_t vals[MACHINE_NCTR]);
+
+/* ---- control and inspection for the trace tools (sim/replay.c) ---- */
+
+#include <stdio.h>
+
+/* End the run early: machine_run returns (-1, "instruction limit")
+ * before the next slice, after the current one.  Callable from an event
+ * sink. */
+void machine_stop(struct machine *m);
+
+/*
+ * Serve guest files from fetch instead of the host root (replay reads
+ * them from the trace): fetch returns 0 with a malloc'ed copy of the
+ * file's bytes (the kernel frees it), or -ENOENT.  The file hook still
+ * sees every file read.
+ */
+void machine_set_file_provider(struct machine *m,
+    int (*fetch)(void *arg, const char *path, uint8_t **data, size_t *len),
+    void *arg);
+
+/* Longest region label, with its NUL. */
+#define MACHINE_REGION_MAX	128
+
+/*
+ * The region of pid's address space that va falls in, as a label that is
+ * the same in every run of the same program: "file:PATH+0xOFF" (a mapping
+ * of the file at guest PATH from file offset OFF), "bss:PATH" (the
+ * zero-filled part of an ELF segment of PATH), "heap" (brk), "stack",
+ * "anon@0xSTART" (another anonymous mapping, by its start address); ""
+ * when va is in no mapping or pid is unknown.
+ */
+void machine_region_label(struct machine *m, int pid, uint64_t va,
+    char *buf, size_t len);
+
+/* Print pid's vm_map (entries, protections, region labels and objects
+ * with their shadow chains), cpu's TLB (MIPS pairs and wired entries,
+ * amd64 entries with PCID and flags), or the page-table translations of
+ * the 2 * radius + 1 pages around va.  0, or -1 for an unknown pid/cpu. */
+int machine_describe_map(struct machine *m, int pid, FILE *f);
+int machine_describe_tlb(struct machine *m, int cpu, FILE *f);
+int machine_describe_ptes(struct machine *m, int pid, uint64_t va,
+    int radius, FILE *f);
 
 #endif

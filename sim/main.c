@@ -3,16 +3,19 @@
  *
  *   vmsim exec [options] PROGRAM [ARGS...]   run a static Linux program
  *   vmsim config [--arch A] [options]        print the machine configuration
+ *   vmsim replay|diff|show|stats|dump ...    the trace tools (sim/tools.h)
+ *   vmsim bench trace                        the trace store's speed
  *   vmsim version
  *
  * Exit status of `exec`: the program's (its exit code, or 128 + the
  * signal that killed it); 2 for a usage error, an unloadable program or a
- * simulator failure.
+ * simulator failure.  The trace tools: 0, 1 (a difference), 2 (error).
  */
 #include "mmu/cost.h"
 #include "sim/base/event.h"
 #include "sim/kern/kern.h"
 #include "sim/machine.h"
+#include "sim/tools.h"
 #include "sim/trace.h"
 
 #include <errno.h>
@@ -21,25 +24,37 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define VMSIM_VERSION "0.1.0"
-
 static void
 usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: vmsim exec [options] PROGRAM [ARGS...]\n"
 	    "       vmsim config [options]\n"
+	    "       vmsim replay T.db [--until SEQ] [--set KEY=VALUE... --trace OUT]\n"
+	    "       vmsim diff A.db B.db [--format text|markdown|json|csv] [--all]\n"
+	    "                  [--tolerance PCT%%|N] [--threshold METRIC=PCT%%|N]...\n"
+	    "       vmsim show T.db [--kind K] [--pid P] [--va LO-HI] [--cycles LO-HI] [--limit N]\n"
+	    "       vmsim stats T.db\n"
+	    "       vmsim dump T.db          (canonical text, as in traces/golden/)\n"
+	    "       vmsim bench trace [--events N] [PROGRAM ARGS...]\n"
 	    "       vmsim version\n"
 	    "options:\n"
 	    "  --arch auto|mips|mipsel|amd64   guest architecture (default: from the ELF)\n"
 	    "  --mem SIZE         physical memory, e.g. 64M (default 64M)\n"
 	    "  --seed N           seed of the machine's random generator (default 1)\n"
 	    "  --trace FILE       record faults and TLB exceptions in an SQLite trace\n"
+	    "  --sample-cycles K  trace: counter samples every K cycles (default 1000000, 0: final only)\n"
 	    "  --root DIR         the host directory the guest sees as / (read-only)\n"
 	    "  --tlb-entries N    TLB entries (MIPS default 48, amd64 64)\n"
 	    "  --tlb-wired N      MIPS wired TLB entries (default 0)\n"
 	    "  --slice N          instructions per scheduling slice (default 10000)\n"
 	    "  --max-insns N      stop after N instructions (default: no limit)\n"
+	    "  --l1i G, --l1d G, --l2 G   cache geometry SIZE/ASSOC/LINE[/lru|plru|fifo],\n"
+	    "                     e.g. 32K/8/64 (see `vmsim config` for the defaults)\n"
+	    "  --l2-shared        one L2 for every CPU (default: one per CPU)\n"
+	    "  --itlb E/W, --dtlb E/W, --stlb E/W   amd64 TLB levels: ENTRIES/WAYS\n"
+	    "                     (WAYS may be full; --stlb 0 switches the STLB off)\n"
+	    "  --din FILE         write the physical reference stream in Dinero IV din format\n"
 	    "  --cost NAME=VALUE  set one cycle cost (see `vmsim config`)\n"
 	    "  --quiet            no summary on stderr\n");
 }
@@ -51,58 +66,15 @@ struct options {
 	bool quiet;
 	struct machine_config cfg;
 	bool set_mem, set_seed, set_tlb, set_wired, set_slice, set_max;
-	uint64_t mem, seed, slice, max_insns;
+	uint64_t mem, seed, slice, max_insns, sample_cycles;
 	unsigned tlb, wired;
 	const char *costs[64];
 	int ncosts;
+	const char *l1i, *l1d, *l2;	/* cache geometries, parsed once arch is known */
+	const char *itlb, *dtlb, *stlb;
+	bool l2_shared;
+	const char *din;
 };
-
-/* "64M", "1G", "4096", "512K". */
-static int
-parse_size(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || end == s)
-		return -1;
-	switch (*end) {
-	case 'k': case 'K': v <<= 10; end++; break;
-	case 'm': case 'M': v <<= 20; end++; break;
-	case 'g': case 'G': v <<= 30; end++; break;
-	default: break;
-	}
-	if (*end != '\0')
-		return -1;
-	*out = v;
-	return 0;
-}
-
-static int
-parse_u64(const char *s, uint64_t *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtoull(s, &end, 0);
-	return (errno || end == s || *end != '\0' || s[0] == '-') ? -1 : 0;
-}
-
-static int
-arch_from_name(const char *s, enum sim_arch *a)
-{
-	if (strcmp(s, "mips") == 0)
-		*a = ARCH_MIPS;
-	else if (strcmp(s, "mipsel") == 0)
-		*a = ARCH_MIPSEL;
-	else if (strcmp(s, "amd64") == 0 || strcmp(s, "x86_64") == 0)
-		*a = ARCH_AMD64;
-	else
-		return -1;
-	return 0;
-}
 
 /* The architecture an ELF file is for, from its identification bytes. */
 static int
@@ -133,6 +105,10 @@ parse_options(int argc, char **argv, int i, struct options *o)
 
 		if (strcmp(a, "--") == 0)
 			return i + 1;
+		if (strcmp(a, "--l2-shared") == 0) {
+			o->l2_shared = true;
+			continue;
+		}
 		if (strcmp(a, "--quiet") == 0) {
 			o->quiet = true;
 			continue;
@@ -182,12 +158,31 @@ parse_options(int argc, char **argv, int i, struct options *o)
 				return -1;
 			}
 			o->set_slice = true;
+		} else if (strcmp(a, "--sample-cycles") == 0) {
+			if (parse_u64(v, &o->sample_cycles) != 0) {
+				fprintf(stderr, "vmsim: --sample-cycles %s: not a number\n", v);
+				return -1;
+			}
 		} else if (strcmp(a, "--max-insns") == 0) {
 			if (parse_u64(v, &o->max_insns) != 0) {
 				fprintf(stderr, "vmsim: --max-insns %s: not a number\n", v);
 				return -1;
 			}
 			o->set_max = true;
+		} else if (strcmp(a, "--l1i") == 0) {
+			o->l1i = v;
+		} else if (strcmp(a, "--l1d") == 0) {
+			o->l1d = v;
+		} else if (strcmp(a, "--l2") == 0) {
+			o->l2 = v;
+		} else if (strcmp(a, "--itlb") == 0) {
+			o->itlb = v;
+		} else if (strcmp(a, "--dtlb") == 0) {
+			o->dtlb = v;
+		} else if (strcmp(a, "--stlb") == 0) {
+			o->stlb = v;
+		} else if (strcmp(a, "--din") == 0) {
+			o->din = v;
 		} else if (strcmp(a, "--cost") == 0) {
 			if (o->ncosts == (int)nitems(o->costs)) {
 				fprintf(stderr, "vmsim: too many --cost options\n");
@@ -217,6 +212,38 @@ build_config(struct options *o, enum sim_arch arch)
 		c->tlb_entries = o->tlb;
 	if (o->set_wired)
 		c->tlb_wired = o->wired;
+	c->l2_shared = o->l2_shared;
+	{
+		const struct { const char *opt, *val; struct cache_geom *g; } cg[] = {
+			{ "--l1i", o->l1i, &c->l1i }, { "--l1d", o->l1d, &c->l1d },
+			{ "--l2", o->l2, &c->l2 },
+		};
+		const struct { const char *opt, *val; struct tlb_amd64_array_geom *g; } tg[] = {
+			{ "--itlb", o->itlb, &c->itlb }, { "--dtlb", o->dtlb, &c->dtlb },
+			{ "--stlb", o->stlb, &c->stlb },
+		};
+		char err[200];
+
+		for (size_t i = 0; i < nitems(cg); i++)
+			if (cg[i].val != NULL && cache_geom_parse(cg[i].val, cg[i].g, err,
+			    sizeof(err)) != 0) {
+				fprintf(stderr, "vmsim: %s: %s\n", cg[i].opt, err);
+				return -1;
+			}
+		for (size_t i = 0; i < nitems(tg); i++) {
+			if (tg[i].val == NULL)
+				continue;
+			if (arch != ARCH_AMD64) {
+				fprintf(stderr, "vmsim: %s: only amd64 has that TLB level "
+				    "(MIPS: --tlb-entries, --tlb-wired)\n", tg[i].opt);
+				return -1;
+			}
+			if (tlb_amd64_geom_parse(tg[i].val, tg[i].g, err, sizeof(err)) != 0) {
+				fprintf(stderr, "vmsim: %s: %s\n", tg[i].opt, err);
+				return -1;
+			}
+		}
+	}
 	if (o->set_slice)
 		c->slice_insns = o->slice;
 	if (o->set_max)
@@ -242,154 +269,20 @@ build_config(struct options *o, enum sim_arch arch)
 	return 0;
 }
 
-static uint8_t *
-read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf = NULL;
-	size_t cap = 0, n = 0;
-
-	if (f == NULL)
-		return NULL;
-	for (;;) {
-		size_t got;
-
-		if (n == cap) {
-			uint8_t *nb;
-
-			cap = cap ? cap * 2 : 65536;
-			if (cap > (256u << 20) || (nb = realloc(buf, cap)) == NULL) {
-				free(buf);
-				fclose(f);
-				errno = EFBIG;
-				return NULL;
-			}
-			buf = nb;
-		}
-		got = fread(buf + n, 1, cap - n, f);
-		n += got;
-		if (got == 0)
-			break;
-	}
-	if (ferror(f)) {
-		free(buf);
-		fclose(f);
-		errno = EIO;
-		return NULL;
-	}
-	fclose(f);
-	*len = n;
-	return buf;
-}
-
-/* A JSON string literal of s (malloc'ed). */
-static char *
-json_str(const char *s)
-{
-	size_t n = strlen(s);
-	char *o = malloc(n * 6 + 3), *p = o;
-
-	if (o == NULL)
-		return NULL;
-	*p++ = '"';
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\') {
-			*p++ = '\\';
-			*p++ = (char)ch;
-		} else if (ch < 0x20) {
-			p += sprintf(p, "\\u%04x", ch);
-		} else {
-			*p++ = (char)ch;
-		}
-	}
-	*p++ = '"';
-	*p = '\0';
-	return o;
-}
-
-static char *
-json_argv(int argc, char **argv)
-{
-	size_t cap = 16, used = 0;
-	char *s = malloc(cap);
-
-	if (s == NULL)
-		return NULL;
-	s[used++] = '[';
-	for (int i = 0; i < argc; i++) {
-		char *q = json_str(argv[i]);
-		size_t need;
-
-		if (q == NULL) {
-			free(s);
-			return NULL;
-		}
-		need = used + strlen(q) + 4;
-		if (need > cap) {
-			char *ns;
-
-			cap = need * 2;
-			ns = realloc(s, cap);
-			if (ns == NULL) {
-				free(q);
-				free(s);
-				return NULL;
-			}
-			s = ns;
-		}
-		used += (size_t)sprintf(s + used, "%s%s", i ? "," : "", q);
-		free(q);
-	}
-	s[used++] = ']';
-	s[used] = '\0';
-	return s;
-}
-
-/* Files the guest reads go into the trace, so it replays without them. */
-static void
-trace_file_hook(void *arg, const char *path, const void *data, size_t len)
-{
-	(void)trace_add_blob(arg, "file", path, data, len, NULL);
-}
-
-static void
-print_summary(const uint64_t *v, const char *prog, int status)
-{
-#define C(name) ((unsigned long long)v[machine_counter_index(name)])
-	fprintf(stderr,
-	    "--- vmsim: %s exited with status %d\n"
-	    "instructions %llu  cycles %llu  syscalls %llu (%llu unimplemented)\n"
-	    "page faults: zero_fill %llu  file %llu  cow_copy %llu  soft %llu  failed %llu\n"
-	    "TLB: hits %llu  misses %llu  refills %llu  invalid %llu  modified %llu  "
-	    "walks %llu (%llu loads)\n"
-	    "accesses: loads %llu  stores %llu  fetch pages %llu\n",
-	    prog, status, C("insns"), C("cycles"), C("syscalls"),
-	    C("syscalls_unimplemented"), C("pf_zero_fill"), C("pf_file"),
-	    C("pf_cow_copy"), C("pf_soft"), C("pf_failed"), C("tlb_hits"),
-	    C("tlb_misses"), C("tlb_refills"), C("tlb_invalid"), C("tlb_modified"),
-	    C("walks"), C("walk_loads"), C("loads"), C("stores"), C("fetches"));
-#undef C
-}
-
 static int
 cmd_exec(int argc, char **argv)
 {
 	struct options o;
-	struct machine *m = NULL;
-	struct trace *tr = NULL;
-	struct proc *p = NULL;
-	uint64_t tot[MACHINE_NCTR];
+	struct run_spec spec;
 	enum sim_arch arch;
 	uint8_t *image;
 	size_t len = 0;
-	char err[512];
-	int i, status = 2, runrv;
-	char *json_cfg = NULL, *json_cmd = NULL, *json_tot = NULL, *json_args = NULL;
+	int i, status;
+	char *json_cmd;
 
 	memset(&o, 0, sizeof(o));
 	o.arch = "auto";
+	o.sample_cycles = RUN_SAMPLE_DEFAULT;
 	i = parse_options(argc, argv, 2, &o);
 	if (i < 0)
 		return 2;
@@ -405,7 +298,7 @@ cmd_exec(int argc, char **argv)
 			return 2;
 		}
 	}
-	image = read_file(argv[i], &len);
+	image = run_read_file(argv[i], &len);
 	if (image == NULL) {
 		fprintf(stderr, "vmsim: %s: %s\n", argv[i], strerror(errno));
 		return 2;
@@ -417,7 +310,7 @@ cmd_exec(int argc, char **argv)
 			free(image);
 			return 2;
 		}
-	} else if (arch_from_name(o.arch, &arch) != 0) {
+	} else if (tool_arch(o.arch, &arch) != 0) {
 		fprintf(stderr, "vmsim: --arch %s: expected auto, mips, mipsel or amd64\n", o.arch);
 		free(image);
 		return 2;
@@ -426,67 +319,22 @@ cmd_exec(int argc, char **argv)
 		free(image);
 		return 2;
 	}
-	if (machine_create(&m, &o.cfg, err, sizeof(err)) != 0) {
-		fprintf(stderr, "vmsim: %s\n", err);
-		free(image);
-		return 2;
-	}
-	if (o.trace != NULL) {
-		if (trace_open(&tr, o.trace, err, sizeof(err)) != 0) {
-			fprintf(stderr, "vmsim: %s\n", err);
-			goto out;
-		}
-		json_cfg = machine_config_json(&o.cfg);
-		json_cmd = json_argv(argc, argv);
-		if (trace_set_run(tr, VMSIM_VERSION, sim_arch_name(arch), o.cfg.seed,
-		    json_cfg, json_cmd) != 0 ||
-		    trace_add_blob(tr, "binary", argv[i], image, len, NULL) != 0) {
-			fprintf(stderr, "vmsim: %s: %s\n", o.trace, trace_errmsg(tr));
-			goto out;
-		}
-		struct event_sink sink = trace_event_sink(tr);
-		event_sink_add(&sink);
-		machine_set_file_hook(m, trace_file_hook, tr);
-	}
-	if (machine_spawn(m, argv[i], image, len, argc - i, argv + i, &p, err, sizeof(err)) != 0) {
-		fprintf(stderr, "vmsim: %s\n", err);
-		goto out;
-	}
-	json_args = json_argv(argc - i, argv + i);
-	if (tr != NULL)
-		trace_process(tr, p->pid, p->ppid, argv[i], json_args, TRACE_NO_STATUS);
-	runrv = machine_run(m, err, sizeof(err));
-	status = machine_exit_status(p);
-	if (runrv != 0) {
-		fprintf(stderr, "vmsim: %s\n", err);
-		status = 2;
-	}
-	machine_counters(m, tot);
-	if (!o.quiet)
-		print_summary(tot, argv[i], status);
-	if (tr != NULL) {
-		trace_process(tr, p->pid, p->ppid, argv[i], json_args, machine_exit_status(p));
-		json_tot = machine_counters_json(tot);
-		event_sinks_clear();
-		if (trace_finish(tr, runrv == 0 ? TRACE_COMPLETE : TRACE_FAILED,
-		    runrv == 0 ? "" : err, status, json_tot, err, sizeof(err)) != 0) {
-			fprintf(stderr, "vmsim: %s: %s\n", o.trace, err);
-			status = 2;
-		}
-		tr = NULL;
-	}
-out:
-	if (tr != NULL) {
-		event_sinks_clear();
-		trace_finish(tr, TRACE_FAILED, "could not start the program",
-		    TRACE_NO_STATUS, NULL, err, sizeof(err));
-	}
-	machine_destroy(m);
-	free(image);
-	free(json_cfg);
+	json_cmd = run_json_argv(argc, argv);
+	memset(&spec, 0, sizeof(spec));
+	spec.cfg = o.cfg;
+	spec.program = argv[i];
+	spec.image = image;
+	spec.len = len;
+	spec.argc = argc - i;
+	spec.argv = argv + i;
+	spec.trace_path = o.trace;
+	spec.din_path = o.din;
+	spec.cmdline_json = json_cmd;
+	spec.sample_cycles = o.sample_cycles;
+	spec.quiet = o.quiet;
+	status = run_program(&spec, NULL);
 	free(json_cmd);
-	free(json_tot);
-	free(json_args);
+	free(image);
 	return status;
 }
 
@@ -503,7 +351,7 @@ cmd_config(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (arch_from_name(o.arch, &arch) != 0) {
+	if (tool_arch(o.arch, &arch) != 0) {
 		fprintf(stderr, "vmsim: --arch %s: expected mips, mipsel or amd64\n", o.arch);
 		return 2;
 	}
@@ -514,6 +362,23 @@ cmd_config(int argc, char **argv)
 	    sim_arch_name(arch), (unsigned long long)o.cfg.mem_bytes, o.cfg.ncpus,
 	    (unsigned long long)o.cfg.seed, o.cfg.tlb_entries, o.cfg.tlb_wired,
 	    (unsigned long long)o.cfg.slice_insns);
+	{
+		char g1[64], g2[64], g3[64];
+
+		cache_geom_format(&o.cfg.l1i, g1, sizeof(g1));
+		cache_geom_format(&o.cfg.l1d, g2, sizeof(g2));
+		cache_geom_format(&o.cfg.l2, g3, sizeof(g3));
+		printf("caches (SIZE/ASSOC/LINE/POLICY): L1I %s, L1D %s, L2 %s (%s)\n",
+		    g1, g2, g3, o.cfg.l2_shared ? "shared" : "one per CPU");
+	}
+	if (arch == ARCH_AMD64)
+		printf("TLBs (ENTRIES/WAYS, 4 KiB pages): ITLB %u/%u, DTLB %u/%u, STLB %u/%u%s\n",
+		    o.cfg.itlb.entries, o.cfg.itlb.ways, o.cfg.dtlb.entries, o.cfg.dtlb.ways,
+		    o.cfg.stlb.entries, o.cfg.stlb.ways, o.cfg.tlb_entries ?
+		    " (--tlb-entries overrides both L1s: fully associative)" : "");
+	else
+		printf("TLB: JTLB %u entries (even/odd pairs), %u wired, random replacement\n",
+		    o.cfg.tlb_entries ? o.cfg.tlb_entries : 48, o.cfg.tlb_wired);
 	printf("cycle costs (--cost NAME=CYCLES):\n");
 	for (size_t i = 0; i < cost_nfields; i++)
 		printf("  %-14s %6u  %s\n", cost_fields[i].name,
@@ -536,6 +401,18 @@ main(int argc, char **argv)
 		return cmd_exec(argc, argv);
 	if (strcmp(argv[1], "config") == 0)
 		return cmd_config(argc, argv);
+	if (strcmp(argv[1], "replay") == 0)
+		return cmd_replay(argc, argv);
+	if (strcmp(argv[1], "diff") == 0)
+		return cmd_diff(argc, argv);
+	if (strcmp(argv[1], "show") == 0)
+		return cmd_show(argc, argv);
+	if (strcmp(argv[1], "stats") == 0)
+		return cmd_stats(argc, argv);
+	if (strcmp(argv[1], "dump") == 0)
+		return cmd_dump(argc, argv);
+	if (strcmp(argv[1], "bench") == 0)
+		return cmd_bench(argc, argv);
 	if (strcmp(argv[1], "version") == 0) {
 		printf("vmsim %s\n", VMSIM_VERSION);
 		return 0;

@@ -7,7 +7,8 @@
  * Writing is append-only and batched: rows go through prepared statements
  * inside a transaction committed every TRACE_BATCH rows and at
  * trace_finish().  A trace whose run.status is not 'complete' did not
- * finish normally, and trace_check_file() says so.
+ * finish normally, and trace_check_file() says so.  Reading goes through
+ * trace_read_open(), which also checks the contents (docs/replay.md).
  *
  * Errors: every function returns 0, or a negative value with a message
  * (trace_errmsg() while the trace is open; err/errlen for trace_open,
@@ -21,12 +22,16 @@
 #include "sim/base/event.h"
 #include "sim/sha256.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+struct sqlite3;
 
 #define TRACE_APPLICATION_ID	0x766d7331	/* 'vms1' */
 #define TRACE_SCHEMA_VERSION	1		/* PRAGMA user_version */
 #define TRACE_BATCH		10000		/* rows per transaction */
+#define TRACE_EVENT_ROWS	32		/* events per INSERT statement */
 #define TRACE_NO_STATUS		INT64_MIN	/* exit status not known */
 
 /* trace_check_file() results (and trace_* failures: TRACE_ERR). */
@@ -79,13 +84,37 @@ int trace_set_run(struct trace *t, const char *tool_version,
 int trace_add_blob(struct trace *t, const char *role, const char *name,
     const void *data, size_t len, char sha_out[SHA256_HEX]);
 
-/* trace_event: append one event (seq must be unique within the run). */
+/*
+ * trace_event: append one event (seqs must increase within the run), with
+ * its region label from the function set by trace_set_region_fn, and fold
+ * it into the run's event digest.  Events are buffered and written
+ * TRACE_EVENT_ROWS at a time (at the latest when the batch commits or
+ * the trace finishes), so an SQLite error in writing one is reported by
+ * a later call or by trace_finish(); a seq out of order fails at once.
+ */
 int trace_event(struct trace *t, const struct event *ev);
+
+/* Longest region label (with its NUL). */
+#define TRACE_REGION_MAX	128
+
+/*
+ * trace_set_region_fn: fn labels the mapping an event's va falls in (see
+ * the event table in traces/schema.sql), writing "" when there is none.
+ * It is called for every event from then on.
+ */
+void trace_set_region_fn(struct trace *t, void (*fn)(void *arg,
+    const struct event *ev, char *buf, size_t len), void *arg);
+
+/* trace_set_sampling: record the counter sample period (run.sample_cycles). */
+int trace_set_sampling(struct trace *t, uint64_t every_cycles);
 
 /* trace_counter: append one counter sample; scope is "machine", "cpu" or
  * "process", scope_id the CPU number or pid. */
 int trace_counter(struct trace *t, uint64_t cycle, const char *scope,
     int64_t scope_id, const char *name, uint64_t value);
+/* The same, marked as a final total (final) or a periodic sample. */
+int trace_counter_row(struct trace *t, uint64_t cycle, bool final,
+    const char *scope, int64_t scope_id, const char *name, uint64_t value);
 
 /*
  * trace_process: record a process (or update it: a second call with the
@@ -113,6 +142,22 @@ int trace_finish(struct trace *t, enum trace_status status,
  * EFAILED with a message naming the file and what is wrong.
  */
 int trace_check_file(const char *path, char *err, size_t errlen);
+
+/* trace_read_open() flags. */
+#define TRACE_READ_FAILED_OK	0x1	/* accept a run that failed */
+#define TRACE_READ_NO_VERIFY	0x2	/* skip the blob and event checks */
+
+/*
+ * trace_read_open: trace_check_file(), then open path read-only and check
+ * its contents: PRAGMA quick_check; unless TRACE_READ_NO_VERIFY, the
+ * SHA-256 of every blob and the event rows against run.events and
+ * run.digest.  Returns TRACE_OK (or TRACE_EFAILED for a failed run when
+ * TRACE_READ_FAILED_OK) with *dbp open, which the caller closes with
+ * sqlite3_close; else one of the trace_check_file() codes with a message
+ * and *dbp NULL.
+ */
+int trace_read_open(const char *path, unsigned flags, struct sqlite3 **dbp,
+    char *err, size_t errlen);
 
 /* The event_sink adapter: ctx is the struct trace.  Write errors are
  * kept (sticky) and reported by trace_finish(). */

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "mmu/mmu.h"
+#include "sim/base/event.h"
 #include "mmu/physmem.h"
 
 struct pmap_machine pmap_mach;
@@ -190,6 +191,33 @@ pmap_activate(struct pmap *pmap, struct mmu_cpu *cpu)
  * Zero / copy a whole frame through the direct map.  No cycles are
  * charged here: the caller knows on whose behalf (cost->page_zero).
  */
+/*
+ * Charge the CPU the kernel runs on (the event context's CPU) for zeroing
+ * or copying the page at dst_pa: the fixed page_zero / page_copy cycles of
+ * the loop, and every line it stores (and, copying, loads from src)
+ * through the CPU's data cache, as the direct map's accesses would go.
+ */
+static void
+pmap_charge_page(vm_page_t src, vm_paddr_t dst_pa, bool copy)
+{
+	int id = event_context()->cpu;
+	struct mmu_cpu *cpu;
+	unsigned line;
+
+	if (pmap_mach.cpus == NULL || id < 0 || id >= pmap_mach.ncpus)
+		return;
+	cpu = pmap_mach.cpus[id];
+	cpu->cycles += copy ? cpu->cost.page_copy : cpu->cost.page_zero;
+	if (!cpu->has_caches)
+		return;
+	line = cpu->l1d.g.line_bytes;
+	for (vm_offset_t off = 0; off < PAGE_SIZE; off += line) {
+		if (copy)
+			mmu_phys_access(cpu, src->phys_addr + off, line, false);
+		mmu_phys_access(cpu, dst_pa + off, line, true);
+	}
+}
+
 void
 pmap_zero_page(vm_page_t m)
 {
@@ -198,6 +226,7 @@ pmap_zero_page(vm_page_t m)
 	    ("pmap_zero_page: 0x%llx outside memory",
 	    (unsigned long long)m->phys_addr));
 	memset(physmem_ptr(pmap_mach.pm, m->phys_addr), 0, PAGE_SIZE);
+	pmap_charge_page(NULL, m->phys_addr, false);
 }
 
 void
@@ -212,6 +241,7 @@ pmap_copy_page(vm_page_t src, vm_page_t dst)
 	KASSERT(src != dst, ("pmap_copy_page: page onto itself"));
 	memcpy(physmem_ptr(pmap_mach.pm, dst->phys_addr),
 	    physmem_ptr(pmap_mach.pm, src->phys_addr), PAGE_SIZE);
+	pmap_charge_page(src, dst->phys_addr, true);
 }
 
 int

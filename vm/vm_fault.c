@@ -120,7 +120,7 @@ vm_fault_hold(struct vm_map *map, vm_offset_t va, vm_prot_t fault_type,
 				return KERN_RESOURCE_SHORTAGE;
 			}
 			pmap_copy_page(m, copy);
-			detail = strcmp(type, "file") == 0 ? "of file page" : "of shadowed page";
+			detail = object->type == OBJT_VNODE ? "of file page" : "of shadowed page";
 			m = copy;
 			type = "cow_copy";
 		} else {

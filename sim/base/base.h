@@ -73,8 +73,8 @@ _Noreturn void panic(const char *fmt, ...)
 } while (0)
 #define kassert_panic_(...) panic("KASSERT " __VA_ARGS__)
 
-/* Debug-only invariant checkers (vm_map_check, tlb_check...) run when set
- * (meson -Dinvariants=true, or at run time with VMSIM_INVARIANTS=1). */
+/* The deep invariant checkers (vm_map_check, pmap_check, vm_page_check)
+ * run when set: built in with meson -Dinvariants=true (the default). */
 extern bool sim_invariants;
 
 #endif

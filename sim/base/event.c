@@ -25,6 +25,8 @@ static const char *const kind_names[EV_KIND_COUNT] = {
 	[EV_SYSCALL_UNIMPLEMENTED] = "syscall_unimplemented",
 	[EV_EXEC] = "exec",
 	[EV_EXIT] = "exit",
+	[EV_STALE_IFETCH] = "stale_ifetch",
+	[EV_ICACHE_SYNC] = "icache_sync",
 };
 
 const char *

@@ -23,6 +23,8 @@ enum ev_kind {
 	EV_SYSCALL_UNIMPLEMENTED, /* guest called a syscall we lack (-ENOSYS) */
 	EV_EXEC,		/* a program image was loaded */
 	EV_EXIT,		/* a process exited (detail: status) */
+	EV_STALE_IFETCH,	/* MIPS: fetched an I-cache line memory changed under */
+	EV_ICACHE_SYNC,		/* an I-cache sync: SYNCI, cacheflush, pmap_sync_icache */
 	EV_KIND_COUNT
 };
 

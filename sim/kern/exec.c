@@ -247,16 +247,33 @@ kern_spawn(struct kern *k, const char *path, const uint8_t *image, size_t len,
 	vrele(vp);			/* the object and the vfs hold the vnode now */
 	if (obj == NULL)
 		goto nomem;
-	if (exec_load(k, p, &img, obj, bias, err, errlen) != 0 ||
-	    exec_stack(k, p, &img, bias, argc, argv, envc, envp, &sp, err, errlen) != 0) {
-		vm_object_deallocate(obj);
-		kern_reap(k, p);
-		return -1;
+	/* Loading faults belong to the new process. */
+	event_context()->pid = p->pid;
+	event_context()->tid = p->td->tid;
+	/* argv[0] is the program's guest path: no host path reaches the
+	 * guest (its output must not depend on where vmsim was run from). */
+	{
+		char *const *uargv = argv;
+		char **gargv = NULL;
+
+		if (argc > 0 && (gargv = malloc(sizeof(char *) * (size_t)(argc + 1))) != NULL) {
+			memcpy(gargv, argv, sizeof(char *) * (size_t)(argc + 1));
+			gargv[0] = p->path;
+			uargv = gargv;
+		}
+		if (exec_load(k, p, &img, obj, bias, err, errlen) != 0 ||
+		    exec_stack(k, p, &img, bias, argc, uargv, envc, envp, &sp, err, errlen) != 0) {
+			free(gargv);
+			vm_object_deallocate(obj);
+			kern_reap(k, p);
+			return -1;
+		}
+		free(gargv);
 	}
 	vm_object_deallocate(obj);	/* the map entries hold it */
 	k->procs[k->nprocs++] = p;
 	ev = event_make(EV_EXEC, NULL, img.entry + bias);
-	snprintf(ev.detail, sizeof(ev.detail), "%s", path);
+	snprintf(ev.detail, sizeof(ev.detail), "%s", p->path);
 	ev.pc = img.entry + bias;
 	event_emit(&ev, 1);
 	if (k->hw->map_changed(k->hw_arg, p) != 0) {

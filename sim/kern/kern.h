@@ -38,6 +38,8 @@ struct vnode;
 int ksig_bus(enum sim_arch a);	/* 7, MIPS 10 */
 int ksig_fpe(enum sim_arch a);	/* 8 */
 const char *ksig_name(int sig);
+/* Signals whose default action is to ignore (SIGCHLD, SIGURG, SIGWINCH). */
+bool ksig_default_ignored(enum sim_arch a, int sig);
 
 struct kern_hw_ops {
 	uint64_t (*reg_get)(void *arg, struct thread *td, enum guest_reg r);
@@ -77,6 +79,7 @@ struct proc {
 	int exit_status;		/* wait(2) status word */
 	int pending_sig;		/* 0, or a signal to deliver */
 	vm_offset_t sig_addr;		/* its si_addr */
+	uint64_t sig_pc;		/* where it was raised */
 	uint64_t sigmask;
 	uint64_t sigaction[KERN_NSIG][4];	/* XXX: stored, not yet used for delivery */
 	struct file *files[PROC_NFILES];	/* open files (NULL: none) */
@@ -120,6 +123,8 @@ struct kern {
 	int nextpid;
 	struct kern_stats stats;
 	struct vfs vfs;
+	struct mmu_cpu **cpus;		/* the CPUs' memory hardware (cache syncs) */
+	int ncpus;
 };
 
 /* root: the host directory the guest sees as /, or NULL. */

@@ -46,6 +46,14 @@ ksig_fpe(enum sim_arch a)
 	return 8;
 }
 
+bool
+ksig_default_ignored(enum sim_arch a, int sig)
+{
+	if (sim_arch_is_mips(a))	/* MIPS: SIGCHLD 18, SIGURG 21, SIGWINCH 20 */
+		return sig == 18 || sig == 20 || sig == 21;
+	return sig == 17 || sig == 23 || sig == 28;
+}
+
 const char *
 ksig_name(int sig)
 {

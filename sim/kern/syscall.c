@@ -13,6 +13,7 @@
  * syscall_unimplemented event.
  */
 #include "sim/kern/kern.h"
+#include "mmu/mmu.h"
 #include "sim/base/event.h"
 #include "sim/base/prng.h"
 #include "vm/pmap.h"
@@ -272,8 +273,12 @@ sys_openat(struct sc_ctx *c, int64_t dirfd, vm_offset_t upath, int64_t flags)
 		return -e;
 	if (path[0] != '/' && dirfd != LAT_FDCWD)
 		return -ENOTDIR;	/* no directory descriptors yet */
-	if ((flags & LO_ACCMODE) != 0)
-		return vfs_lookup(&c->k->vfs, path, &vp) == -ENOENT ? -ENOENT : -EROFS;
+	if ((flags & LO_ACCMODE) != 0) {
+		/* Writing: the file system is read-only (if the file exists). */
+		if ((e = vfs_lookup(&c->k->vfs, path, &vp)) == 0)
+			vrele(vp);
+		return e == -ENOENT ? -ENOENT : -EROFS;
+	}
 	if ((e = vfs_lookup(&c->k->vfs, path, &vp)) != 0)
 		return e;
 	fd = fd_alloc(c->p, vp);
@@ -359,8 +364,10 @@ sys_mmap(struct sc_ctx *c, uint64_t addr, uint64_t len, int64_t prot, int64_t fl
 	vm_size_t size;
 	int rv;
 
-	if (len == 0 || (addr & PAGE_MASK) || (off & PAGE_MASK))
+	if (len == 0 || (off & PAGE_MASK) ||
+	    ((flags & (LMAP_FIXED | LMAP_FIXED_NOREPLACE)) && (addr & PAGE_MASK)))
 		return -EINVAL;
+	addr = trunc_page(addr);	/* without MAP_FIXED it is only a hint */
 	size = round_page(len);
 	if (size < len)
 		return -ENOMEM;
@@ -789,6 +796,38 @@ sys_newfstatat(struct sc_ctx *c, int64_t dirfd, vm_offset_t path, vm_offset_t bu
 	return sys_stat_amd64(c, dirfd, name, buf);
 }
 
+/*
+ * cacheflush(addr, nbytes, cache) (MIPS): make the I-cache coherent with
+ * memory for the range, as pmap_sync_icache does: each resident page's
+ * lines are written back from the D-cache and dropped from the I-cache
+ * of the CPU the caller runs on.  The cache argument (ICACHE, DCACHE,
+ * BCACHE) is accepted as Linux does: every choice syncs both.
+ */
+static int64_t
+sys_cacheflush(struct sc_ctx *c, vm_offset_t addr, uint64_t len)
+{
+	struct mmu_cpu *cpu = NULL;
+	vm_offset_t va = addr, end = addr + len;
+
+	if (end < addr)
+		return -EINVAL;
+	for (int i = 0; i < c->k->ncpus; i++)
+		if (c->k->curthread[i] == c->td)
+			cpu = c->k->cpus[i];
+	if (cpu == NULL)
+		return -EINVAL;
+	while (va < end) {
+		vm_offset_t n = MIN(end - va, PAGE_SIZE - (va & PAGE_MASK));
+		vm_paddr_t pa = pmap_extract(c->p->vm->pmap, va);
+
+		if (pa == 0)
+			return -EFAULT;
+		mmu_icache_sync(cpu, va, pa, n, "cacheflush");
+		va += n;
+	}
+	return 0;
+}
+
 /* ---- signals ------------------------------------------------------- */
 
 static int64_t
@@ -987,7 +1026,7 @@ sc_dispatch(struct sc_ctx *c, uint64_t nr, const uint64_t *a)
 	case SC_TGKILL:
 		return sys_kill(c, (int64_t)(int32_t)a[1], (int64_t)a[2]);
 	case SC_CACHEFLUSH:
-		return 0;	/* no I-cache model yet: nothing is stale */
+		return sys_cacheflush(c, a[0], a[1]);
 	case SC_RSEQ: case SC_FUTEX: case SC_FSTAT64: case SC_FSTATAT64:
 	case SC_NONE:
 		break;

@@ -38,12 +38,17 @@ trap_access_name(int kind)
 	}
 }
 
+/* Post sig to td's process; the PC is that of the instruction now
+ * executing (exact while a slice runs: event_context's pc). */
 static void
 trap_post(struct kern *k, struct thread *td, int sig, vm_offset_t addr)
 {
+	struct event_context *ec = event_context();
+
 	if (td->p->pending_sig == 0) {
 		td->p->pending_sig = sig;
 		td->p->sig_addr = addr;
+		td->p->sig_pc = ec->pc != NULL ? ec->pc(ec->pc_arg) : 0;
 	}
 	(void)k;
 }
@@ -103,8 +108,9 @@ kern_trap_mmu(void *arg, struct mmu_cpu *cpu, const struct mmu_exc *exc)
 	case EXC_PAGE_FAULT:
 		break;
 	case EXC_ADDRESS_ERROR:
+		/* Linux/MIPS do_ade: a user access to kernel space is SIGBUS. */
 		trap_segv_event(exc->va, exc->kind, "address error (kernel address)", 0, 0);
-		trap_post(k, td, KSIGSEGV, exc->va);
+		trap_post(k, td, ksig_bus(k->arch), exc->va);
 		return -1;
 	}
 	rv = vm_fault(&td->p->vm->map, exc->va, trap_fault_type(exc->kind), 0);
@@ -122,6 +128,7 @@ kern_trap_segv(struct kern *k, struct thread *td, vm_offset_t addr, int access,
 {
 	trap_segv_event(addr, access, why, 1, pc);
 	trap_post(k, td, KSIGSEGV, addr);
+	td->p->sig_pc = pc;
 }
 
 void
@@ -147,9 +154,15 @@ kern_deliver_signals(struct kern *k, struct thread *td)
 	p->pending_sig = 0;
 	k->stats.signals++;
 	ev = event_make(EV_SIGNAL, ksig_name(sig), p->sig_addr);
+	ev.pc = p->sig_pc;
+	/* XXX: handlers and masks come with the processes issue; every
+	 * signal takes its default action: ignore or terminate. */
+	if (ksig_default_ignored(k->arch, sig)) {
+		snprintf(ev.detail, sizeof(ev.detail), "default action: ignore");
+		event_emit(&ev, 1);
+		return;
+	}
 	snprintf(ev.detail, sizeof(ev.detail), "default action: terminate");
-	event_emit(&ev, 0);
-	/* XXX: handlers come with the processes issue; every signal takes
-	 * its default action, which for these is to terminate. */
+	event_emit(&ev, 1);
 	kern_exit(k, p, sig & 0x7f);
 }

@@ -109,6 +109,8 @@ vfs_read_host(struct vfs *v, const char *norm, struct vnode **out)
 	size_t got = 0;
 	int fd;
 
+	if (v->fetch != NULL)
+		return vfs_fetch(v, norm, out);
 	if (v->root == NULL)
 		return -ENOENT;
 	if ((size_t)snprintf(host, sizeof(host), "%s%s", v->root, norm) >= sizeof(host))
@@ -118,10 +120,13 @@ vfs_read_host(struct vfs *v, const char *norm, struct vnode **out)
 	fd = open(host, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT || errno == ENOTDIR ? -ENOENT : -EACCES;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		int e = S_ISDIR(st.st_mode) ? -EISDIR : -EACCES;
+	if (fstat(fd, &st) != 0) {
 		close(fd);
-		return e;
+		return -EACCES;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return S_ISDIR(st.st_mode) ? -EISDIR : -EACCES;
 	}
 	if ((uint64_t)st.st_size > VFS_MAX_FILE) {
 		close(fd);
@@ -250,4 +255,34 @@ fd_close_all(struct proc *p)
 	for (int i = 0; i < PROC_NFILES; i++)
 		if (p->files[i] != NULL || p->fd_console[i])
 			fd_close(p, i);
+}
+
+int
+vfs_fetch(struct vfs *v, const char *norm, struct vnode **out)
+{
+	struct vnode *vp;
+	uint8_t *data = NULL;
+	size_t len = 0;
+	int e;
+
+	if ((e = v->fetch(v->fetch_arg, norm, &data, &len)) != 0)
+		return e;
+	if (len > VFS_MAX_FILE) {
+		free(data);
+		return -EFBIG;
+	}
+	vp = calloc(1, sizeof(*vp));
+	if (vp == NULL) {
+		free(data);
+		return -ENOMEM;
+	}
+	vp->data = data;
+	vp->size = len;
+	snprintf(vp->name, sizeof(vp->name), "%s", norm);
+	vp->refs = 1;
+	vp->release = vfs_vnode_release;
+	if (v->loaded != NULL)
+		v->loaded(v->loaded_arg, norm, data, len);
+	*out = vp;
+	return 0;
 }

@@ -39,6 +39,11 @@ struct vfs {
 	 * so the machine can store it in the trace.  May be NULL. */
 	void (*loaded)(void *arg, const char *path, const void *data, size_t len);
 	void *loaded_arg;
+	/* When set, files come from here instead of the host root (replay
+	 * serves them from the trace): 0 with a malloc'ed copy of the bytes,
+	 * which the vnode then owns, or -errno. */
+	int (*fetch)(void *arg, const char *path, uint8_t **data, size_t *len);
+	void *fetch_arg;
 };
 
 void vfs_init(struct vfs *v, const char *root_or_null);
@@ -49,6 +54,10 @@ int vfs_add(struct vfs *v, const char *path, struct vnode *vp);
  * vnode, or -errno (ENOENT, ENAMETOOLONG, EISDIR for a directory,
  * EFBIG beyond VFS_MAX_FILE, ENFILE). */
 int vfs_lookup(struct vfs *v, const char *path, struct vnode **out);
+
+/* Read guest path norm (normalised) through v->fetch into a new vnode:
+ * 0, or -errno (ENOENT, EFBIG, ENOMEM). */
+int vfs_fetch(struct vfs *v, const char *norm, struct vnode **out);
 
 /* File descriptors of p: the console on 0-2 at start. */
 void fd_init(struct proc *p);

@@ -57,6 +57,8 @@ arch_of(const uint8_t *b, size_t len, enum sim_arch *a)
 }
 
 /* Seconds spent in machine_run; *insns from the machine's counters. */
+static uint64_t full_ctr[MACHINE_NCTR];	/* the full model's counters */
+
 static double
 run_mode(enum sim_arch arch, int hooks, const char *path, const uint8_t *img,
     size_t len, int argc, char **argv, uint64_t *insns, int *status)
@@ -83,6 +85,8 @@ run_mode(enum sim_arch arch, int hooks, const char *path, const uint8_t *img,
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	machine_counters(m, v);
 	*insns = v[machine_counter_index("insns")];
+	if (hooks == CPU_HOOKS_FULL)
+		memcpy(full_ctr, v, sizeof(v));
 	*status = machine_exit_status(p);
 	machine_destroy(m);
 	return (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
@@ -127,6 +131,13 @@ main(int argc, char **argv)
 	for (int i = 0; i < 3; i++)
 		printf("  %-24s %7.3f s  %7.1f guest MIPS\n", names[i], secs[i],
 		    (double)insns / secs[i] / 1e6);
+#define C(n) ((unsigned long long)full_ctr[machine_counter_index(n)])
+	printf("  model: %llu cycles; loads %llu stores %llu; TLB misses %llu; "
+	    "L1D %llu accesses %llu misses; L1I %llu / %llu; L2 %llu / %llu\n",
+	    C("cycles"), C("loads"), C("stores"), C("tlb_misses"), C("l1d_accesses"),
+	    C("l1d_misses"), C("l1i_accesses"), C("l1i_misses"), C("l2_accesses"),
+	    C("l2_misses"));
+#undef C
 	printf("  ratio (c)/(b) = %.2f   ratio (c)/(a) = %.2f   (speed of c relative to b, a)\n",
 	    secs[1] / secs[2], secs[0] / secs[2]);
 	free(img);

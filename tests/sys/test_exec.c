@@ -581,6 +581,65 @@ test_files(void)
 	}
 }
 
+/* ---- 6. I-cache coherence (issue 4, acceptance 4) --------------------- */
+
+/* Events of kind in a trace. */
+static int
+trace_count(const char *path, const char *kind)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int n = -1;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM event WHERE kind = ?1", -1, &st,
+	    NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			n = sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
+	return n;
+}
+
+static void
+test_icache(void)
+{
+	static const char *const modes[] = { "nosync", "synci", "cacheflush" };
+
+	for (size_t a = 0; a < nitems(arches); a++) {
+		bool mips = strcmp(arches[a], "amd64") != 0;
+
+		for (size_t mo = 0; mo < nitems(modes); mo++) {
+			char prog[300], tr[300], want[64];
+			struct run r;
+			int stale, syncs;
+
+			guest_path(prog, sizeof(prog), arches[a], "selfmod");
+			snprintf(tr, sizeof(tr), "%s/selfmod.db", tmpdir);
+			r = vmsim_exec(tr, NULL, prog, modes[mo], NULL);
+			snprintf(want, sizeof(want), "selfmod %s: 1 2", modes[mo]);
+			stale = trace_count(tr, "stale_ifetch");
+			syncs = trace_count(tr, "icache_sync");
+			if (!mips)
+				ok(r.status == 0 && strstr(r.out, want) && stale == 0 && syncs == 0,
+				    "amd64 selfmod %s: coherent I-cache, no stale_ifetch, no sync "
+				    "(%d, %d)", modes[mo], stale, syncs);
+			else if (mo == 0)
+				ok(r.status == 0 && strstr(r.out, want) && stale > 0 && syncs == 0,
+				    "%s selfmod without a sync: stale_ifetch logged (%d)",
+				    arches[a], stale);
+			else
+				ok(r.status == 0 && strstr(r.out, want) && stale == 0 && syncs > 0,
+				    "%s selfmod with %s: icache_sync logged (%d), no stale_ifetch",
+				    arches[a], modes[mo], syncs);
+			run_free(&r);
+		}
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -603,6 +662,7 @@ main(int argc, char **argv)
 	test_bad_elf();
 	test_wild_pointers();
 	test_files();
+	test_icache();
 	{
 		char cmd[400];
 

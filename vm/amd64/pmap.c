@@ -529,13 +529,16 @@ pmap_amd64_check(struct pmap *pmap, char *msg, size_t msglen)
 		if ((md->pm_save & PMAP_CPUBIT(c)) == 0 ||
 		    (md->pm_stale & PMAP_CPUBIT(c)) != 0)
 			continue;
+		/* Every entry of every TLB level; this pmap maps no large
+		 * pages, so a large entry of its PCID is wrong. */
 		for (i = 0; i < cpu->tlb_amd64.nentries; i++) {
 			e = &cpu->tlb_amd64.e[i];
 			if (!e->valid || e->pcid != md->pm_pcid || (e->flags & PG_G))
 				continue;
 			va = e->vpn << PAGE_SHIFT;
 			pte = pmap_amd64_check_walk(pmap, va);
-			if ((pte & PG_V) == 0 || ((pte & PG_FRAME) >> PAGE_SHIFT) !=
+			if ((pte & PG_V) == 0 || e->pgsz != TLB_AMD64_4K ||
+			    ((pte & PG_FRAME) >> PAGE_SHIFT) !=
 			    e->pfn || ((e->flags & PG_RW) && !(pte & PG_RW)) ||
 			    ((e->flags & PG_U) && !(pte & PG_U)) ||
 			    (!(e->flags & PG_NX) && (pte & PG_NX))) {

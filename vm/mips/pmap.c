@@ -153,8 +153,8 @@ static void
 pmap_mips_update_page(struct pmap *pmap, vm_offset_t va, uint32_t pte)
 {
 	struct pmap_asid *pa;
-	struct tlb_mips_entry e;
-	int i, idx;
+	uint32_t saved_hi;
+	int i;
 
 	for (i = 0; i < pmap_mach.ncpus; i++) {
 		struct tlb_mips *tlb = &pmap_cpu(i)->tlb_mips;
@@ -166,15 +166,18 @@ pmap_mips_update_page(struct pmap *pmap, vm_offset_t va, uint32_t pte)
 			pa->gen = 0;
 			continue;
 		}
-		idx = tlb_mips_probe(tlb, ((uint32_t)va & MIPS_HI_VPN2_MASK) | pa->asid);
-		if (idx < 0)
-			continue;
-		tlb_mips_read(tlb, (unsigned)idx, &e);
-		if (va & PAGE_SIZE)
-			e.entrylo1 = pte & PTE_HW_MASK;
-		else
-			e.entrylo0 = pte & PTE_HW_MASK;
-		tlb_mips_write_indexed(tlb, (unsigned)idx, &e);
+		saved_hi = tlb->cp0.entryhi;
+		tlb->cp0.entryhi = ((uint32_t)va & MIPS_HI_VPN2_MASK) | pa->asid;
+		tlb_mips_tlbp(tlb);
+		if ((tlb->cp0.index & MIPS_INDEX_P) == 0) {
+			tlb_mips_tlbr(tlb);
+			if (va & PAGE_SIZE)
+				tlb->cp0.entrylo1 = pte & PTE_HW_MASK;
+			else
+				tlb->cp0.entrylo0 = pte & PTE_HW_MASK;
+			tlb_mips_tlbwi(tlb);
+		}
+		tlb->cp0.entryhi = saved_hi;	/* TLBR loaded the slot's */
 	}
 }
 
@@ -437,6 +440,7 @@ pmap_mips_activate(struct pmap *pmap, struct mmu_cpu *cpu)
 		pc->pc_active->pm_active &= ~bit;
 	pmap->pm_active |= bit;
 	pc->pc_active = pmap;
+	cpu->tlb_mips.cp0.entryhi = pa->asid;	/* MTC0 EntryHi: the current ASID */
 	mmu_set_asid(cpu, pa->asid);
 }
 
@@ -452,9 +456,10 @@ static int
 pmap_mips_tlb_refill(struct mmu_cpu *cpu, vm_offset_t va)
 {
 	struct pmap *pmap = pmap_pcpu[cpu->id].pc_active;
-	struct tlb_mips_entry e;
+	struct tlb_mips *tlb = &cpu->tlb_mips;
 	struct pmap_asid *pa;
 	vm_paddr_t segpa, ptp, ptepa;
+	uint32_t lo0, lo1;
 
 	if (pmap == NULL)
 		panic("pmap_tlb_refill: no pmap active on cpu %d (va 0x%llx)",
@@ -468,9 +473,7 @@ pmap_mips_tlb_refill(struct mmu_cpu *cpu, vm_offset_t va)
 	    cpu->asid, pa->asid, (unsigned long long)pa->gen,
 	    (unsigned long long)pmap_pcpu[cpu->id].pc_asid_gen));
 
-	e.entryhi = ((uint32_t)va & MIPS_HI_VPN2_MASK) | pa->asid;
-	e.pagemask = MIPS_PAGEMASK_4K;
-	e.entrylo0 = e.entrylo1 = 0;
+	lo0 = lo1 = 0;
 	segpa = pmap_mips_segpa(pmap, va);
 	mmu_phys_access(cpu, segpa, 4, false);
 	ptp = pmap_mips_ld(segpa);
@@ -478,11 +481,18 @@ pmap_mips_tlb_refill(struct mmu_cpu *cpu, vm_offset_t va)
 		ptepa = ptp + (((va & MIPS_HI_VPN2_MASK) >> PAGE_SHIFT) &
 		    (NPTEPG - 1)) * 4;
 		mmu_phys_access(cpu, ptepa, 4, false);
-		e.entrylo0 = pmap_mips_ld(ptepa) & PTE_HW_MASK;
+		lo0 = pmap_mips_ld(ptepa) & PTE_HW_MASK;
 		mmu_phys_access(cpu, ptepa + 4, 4, false);
-		e.entrylo1 = pmap_mips_ld(ptepa + 4) & PTE_HW_MASK;
+		lo1 = pmap_mips_ld(ptepa + 4) & PTE_HW_MASK;
 	}
-	tlb_mips_write_random(&cpu->tlb_mips, &e);
+	/* MTC0 EntryHi (the hardware already put VA's VPN2 there: written
+	 * anyway so the handler does not depend on it), PageMask, EntryLo0,
+	 * EntryLo1; TLBWR. */
+	tlb->cp0.entryhi = ((uint32_t)va & MIPS_HI_VPN2_MASK) | pa->asid;
+	tlb->cp0.pagemask = MIPS_PAGEMASK_4K;
+	tlb->cp0.entrylo0 = lo0;
+	tlb->cp0.entrylo1 = lo1;
+	tlb_mips_tlbwr(tlb);
 	return (0);
 }
 
@@ -497,11 +507,10 @@ static int
 pmap_mips_emulate_modified(struct pmap *pmap, struct mmu_cpu *cpu,
     vm_offset_t va)
 {
-	struct tlb_mips_entry e;
+	struct tlb_mips *tlb = &cpu->tlb_mips;
 	struct pmap_asid *pa;
 	vm_paddr_t ptepa;
-	uint32_t pte, *lo;
-	int idx;
+	uint32_t pte, saved_hi, *lo;
 
 	if (va >= KUSEG_END)
 		return (-1);
@@ -524,18 +533,23 @@ pmap_mips_emulate_modified(struct pmap *pmap, struct mmu_cpu *cpu,
 	if (pmap_pcpu[cpu->id].pc_active != pmap ||
 	    pa->gen != pmap_pcpu[cpu->id].pc_asid_gen)
 		return (0);
-	idx = tlb_mips_probe(&cpu->tlb_mips,
-	    ((uint32_t)va & MIPS_HI_VPN2_MASK) | pa->asid);
-	if (idx < 0)
-		return (0);	/* replaced meanwhile: the retry refills */
-	tlb_mips_read(&cpu->tlb_mips, (unsigned)idx, &e);
-	lo = (va & PAGE_SIZE) ? &e.entrylo1 : &e.entrylo0;
-	KASSERT((*lo & MIPS_LO_V) && (*lo & MIPS_LO_PFN_MASK) ==
-	    (pte & MIPS_LO_PFN_MASK), ("pmap_emulate_modified: TLB entry 0x%08x "
-	    "disagrees with PTE 0x%08x at 0x%llx", *lo, pte,
-	    (unsigned long long)va));
-	*lo |= MIPS_LO_D;
-	tlb_mips_write_indexed(&cpu->tlb_mips, (unsigned)idx, &e);
+	/* TLBP for va; if found, TLBR, set D in the half, TLBWI; restore
+	 * EntryHi (TLBR loaded the slot's). */
+	saved_hi = tlb->cp0.entryhi;
+	tlb->cp0.entryhi = ((uint32_t)va & MIPS_HI_VPN2_MASK) | pa->asid;
+	tlb_mips_tlbp(tlb);
+	if ((tlb->cp0.index & MIPS_INDEX_P) == 0) {
+		tlb_mips_tlbr(tlb);
+		lo = (va & PAGE_SIZE) ? &tlb->cp0.entrylo1 : &tlb->cp0.entrylo0;
+		KASSERT((*lo & MIPS_LO_V) && (*lo & MIPS_LO_PFN_MASK) ==
+		    (pte & MIPS_LO_PFN_MASK), ("pmap_emulate_modified: TLB "
+		    "entry 0x%08x disagrees with PTE 0x%08x at 0x%llx", *lo, pte,
+		    (unsigned long long)va));
+		*lo |= MIPS_LO_D;
+		tlb_mips_tlbwi(tlb);
+	}
+	/* else: replaced meanwhile, the retry refills. */
+	tlb->cp0.entryhi = saved_hi;
 	return (0);
 }
 

@@ -202,6 +202,8 @@ ref_range(struct ref_cache *r, uint64_t pa, uint64_t len, enum cache_op op,
 
 		if (r->c.miss[op] != before)
 			misses++;
+		if (level == 0)
+			res->supplied[f]++;
 		if (l == first && found != NULL)
 			*found = f;
 	}

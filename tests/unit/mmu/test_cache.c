@@ -189,7 +189,8 @@ test_writeback(void)
 	    r.mem_reads == 1 && r.writebacks == 0 &&
 	    l1.c.miss[CACHE_WRITE] == 1 && l2.c.miss[CACHE_READ] == 1,
 	    "write miss allocates: the fill is a read of the line from L2, then memory");
-	ok(cache_access(&l1, 0x1008, 8, CACHE_READ, &r) == 0 && r.level_hit == 1,
+	ok(cache_access(&l1, 0x1008, 8, CACHE_READ, &r) == 0 && r.level_hit == 1 &&
+	    r.supplied[1] == 1 && r.supplied[0] == 0,
 	    "write-allocate: a read of the written line hits");
 	{
 		bool d1 = false, d2 = true;
@@ -213,7 +214,7 @@ test_writeback(void)
 	/* Line-crossing access: two L1 lines, each counted. */
 	m = cache_access(&l1, 0x200e, 4, CACHE_READ, &r);
 	ok(m == 2 && r.lines == 2 && r.lookups[0] == 2 && r.lookups[1] == 2 &&
-	    r.mem_reads == 2, "a 4-byte read at 0x200e touches two lines (%u lines)", r.lines);
+	    r.mem_reads == 2 && r.supplied[0] == 2 && r.supplied[1] == 0, "a 4-byte read at 0x200e touches two lines (%u lines)", r.lines);
 	/* Fast path: hits only on the MRU way, in one line. */
 	ok(cache_access_fast(&l1, 0x2010, 2, CACHE_READ) &&
 	    !cache_access_fast(&l1, 0x200e, 4, CACHE_READ) &&
@@ -312,7 +313,7 @@ test_stale(void)
 	ok(cache_writeback_range(&d1, 0x4000, 32) == 1 &&
 	    cache_invalidate_range(&i1, 0x4000, 32) == 1, "SYNCI: D write-back, I invalidate");
 	cache_access(&i1, 0x4000, 4, CACHE_FETCH, &r);
-	ok(r.stale == 0 && r.level_hit == 2,
+	ok(r.stale == 0 && r.level_hit == 2 && r.supplied[2] == 1 && r.lookups[1] == 1,
 	    "after SYNCI the refill comes fresh from L2");
 
 	/* Code written to a page never executed before, then executed
@@ -342,6 +343,9 @@ res_eq(const struct cache_result *a, const struct cache_result *b)
 		return false;
 	for (int i = 0; i < CACHE_MAX_LEVELS; i++)
 		if (a->lookups[i] != b->lookups[i])
+			return false;
+	for (int i = 0; i <= CACHE_MAX_LEVELS; i++)
+		if (a->supplied[i] != b->supplied[i])
 			return false;
 	return true;
 }

@@ -1,9 +1,11 @@
 /*
  * tests/unit/mmu/test_tlb_mips.c — the MIPS32 JTLB model: even/odd pairs,
  * V/D per half, ASIDs and the G-needs-both-halves rule, TLBP, wired slots,
- * invalidation, large pages, the no-two-matches checker; then a
- * differential test against a brute-force reference on seeded random
- * operations.
+ * invalidation, large pages, the no-two-matches checker; the CP0
+ * registers and the instructions on them (TLBP, TLBR, TLBWI, TLBWR, the
+ * Random register and Wired, the exception side: BadVAddr, Context,
+ * EntryHi); then a differential test against a brute-force reference on
+ * seeded random operations, issued half through the registers.
  */
 #include "mmu/tlb_mips.h"
 #include "tests/tap.h"
@@ -285,6 +287,145 @@ test_large(void)
 	sim_invariants = true;
 }
 
+/* Load the four registers TLBWI/TLBWR write. */
+static void
+regs(struct tlb_mips *t, uint32_t hi, uint32_t mask, uint32_t lo0,
+    uint32_t lo1)
+{
+	t->cp0.entryhi = hi;
+	t->cp0.pagemask = mask;
+	t->cp0.entrylo0 = lo0;
+	t->cp0.entrylo1 = lo1;
+}
+
+static void
+test_cp0(void)
+{
+	struct tlb_mips t, u;
+	struct tlb_mips_entry e;
+	struct prng r1, r2;
+	vm_paddr_t pa;
+	unsigned n = 16, wired = 4, slot, counts[16] = { 0 };
+	bool same = true, in_range = true, wired_kept = true, all_used = true;
+	uint64_t gen;
+
+	prng_seed(&r1, 42);
+	tlb_mips_init(&t, n, wired, &r1);
+	ok(t.cp0.random == n - 1 && t.cp0.index == 0 && t.cp0.entryhi == 0 &&
+	    t.cp0.badvaddr == 0 && t.wired == wired,
+	    "cp0 init: Random = nentries - 1, the others 0, Wired %u", wired);
+
+	/* TLBWI through the registers; TLBP and TLBR find it. */
+	regs(&t, 0x00400000 | 7, 0, LO(0x100, VD | MIPS_LO_G), LO(0x101, MIPS_LO_V));
+	t.cp0.index = 9;
+	gen = t.gen;
+	tlb_mips_tlbwi(&t);
+	ok(t.gen == gen + 1 && look(&t, 0x00401000, 7, false, &pa) == TLBM_HIT &&
+	    pa == 0x101000, "tlbwi: slot Index written from the registers");
+	ok(look(&t, 0x00400000, 3, false, NULL) == TLBM_REFILL,
+	    "tlbwi: G in one half only: not global");
+	t.cp0.entryhi = 0x00401000 | 7;	/* the odd page: same pair */
+	t.cp0.index = 0;
+	tlb_mips_tlbp(&t);
+	ok(t.cp0.index == 9, "tlbp: Index = 9 for an address in the pair");
+	t.cp0.entryhi = 0x00401000 | 8;
+	tlb_mips_tlbp(&t);
+	ok(t.cp0.index == MIPS_INDEX_P, "tlbp: another ASID: P set (%#x)",
+	    t.cp0.index);
+	regs(&t, 0, 0x6000, 0, 0);
+	t.cp0.index = 9;
+	gen = t.gen;
+	tlb_mips_tlbr(&t);
+	ok(t.cp0.entryhi == (0x00400000 | 7) && t.cp0.pagemask == 0 &&
+	    t.cp0.entrylo0 == LO(0x100, VD) && t.cp0.entrylo1 == LO(0x101, MIPS_LO_V) &&
+	    t.gen == gen, "tlbr: EntryHi, PageMask, EntryLo0/1 read (G = AND), "
+	    "gen unchanged");
+	/* The pmap's update sequence: TLBP, TLBR, change a half, TLBWI. */
+	t.cp0.entryhi = 0x00400000 | 7;
+	tlb_mips_tlbp(&t);
+	tlb_mips_tlbr(&t);
+	t.cp0.entrylo1 |= MIPS_LO_D;
+	tlb_mips_tlbwi(&t);
+	ok(look(&t, 0x00401000, 7, true, &pa) == TLBM_HIT && checked(&t),
+	    "tlbp/tlbr/tlbwi: the odd half becomes writable in place");
+	tlb_mips_read(&t, 9, &e);
+	ok(e.entrylo1 == LO(0x101, VD), "read: the slot as written");
+
+	/* TLBWR: Random in [Wired, n), the slot written, never wired. */
+	for (unsigned i = 0; i < wired; i++) {
+		regs(&t, 0xc0000000 + i * 0x2000, 0, LO(10 + i, VD | MIPS_LO_G),
+		    LO(20 + i, VD | MIPS_LO_G));
+		t.cp0.index = i;
+		tlb_mips_tlbwi(&t);
+	}
+	for (unsigned k = 0; k < 5000; k++) {
+		regs(&t, 0x10000000 + k * 0x2000, 0, LO(k, VD), LO(k + 1, VD));
+		slot = tlb_mips_tlbwr(&t);
+		if (slot != t.cp0.random || slot < wired || slot >= n)
+			in_range = false;
+		else
+			counts[slot]++;
+		if (tlb_mips_probe(&t, 0x10000000 + k * 0x2000) != (int)slot)
+			in_range = false;
+	}
+	for (unsigned i = 0; i < wired; i++)
+		if (tlb_mips_probe(&t, 0xc0000000 + i * 0x2000) != (int)i)
+			wired_kept = false;
+	for (unsigned i = wired; i < n; i++)
+		if (counts[i] == 0)
+			all_used = false;
+	ok(in_range, "tlbwr: 5000 writes: slot = Random in [Wired, n), written");
+	ok(wired_kept, "tlbwr: the wired slots are never replaced");
+	ok(all_used, "tlbwr: every non-wired slot was chosen");
+	ok(checked(&t), "tlbwr: check passes");
+
+	/* Determinism: TLBWR draws exactly as tlb_mips_write_random. */
+	prng_seed(&r1, 7);
+	prng_seed(&r2, 7);
+	tlb_mips_init(&t, n, 2, &r1);
+	tlb_mips_init(&u, n, 2, &r2);
+	for (unsigned k = 0; k < 200; k++) {
+		e = ent(0x20000000 + k * 0x2000, 0, LO(k, VD), 0);
+		regs(&t, e.entryhi, e.pagemask, e.entrylo0, e.entrylo1);
+		if (tlb_mips_tlbwr(&t) != tlb_mips_write_random(&u, &e))
+			same = false;
+	}
+	ok(same && memcmp(t.e, u.e, sizeof(t.e)) == 0,
+	    "tlbwr: same seed, same slots as write_random");
+
+	/* MTC0 Wired. */
+	tlb_mips_set_wired(&t, 5);
+	ok(t.wired == 5 && t.cp0.random == n - 1,
+	    "set_wired: Wired 5, Random back to its upper bound");
+	in_range = true;
+	for (unsigned k = 0; k < 500; k++) {
+		regs(&t, 0x30000000 + k * 0x2000, 0, 0, 0);
+		if (tlb_mips_tlbwr(&t) < 5)
+			in_range = false;
+	}
+	ok(in_range, "set_wired: TLBWR then avoids slots 0..4");
+
+	/* The exception side. */
+	t.cp0.context = 0x80800000 | 0x1230;
+	t.cp0.entryhi = 0x12346000 | 42;
+	tlb_mips_exception(&t, 0x7fff5abc);
+	ok(t.cp0.badvaddr == 0x7fff5abc &&
+	    t.cp0.entryhi == (0x7fff4000 | 42) &&
+	    t.cp0.context == (0x80800000 | (0x7fff5abcu >> 13) << 4),
+	    "exception: BadVAddr, EntryHi.VPN2 (ASID kept), Context.BadVPN2 "
+	    "(PTEBase kept): %#x %#x %#x", t.cp0.badvaddr, t.cp0.entryhi,
+	    t.cp0.context);
+	/* A refill handler: EntryLo0/1 for the pair, TLBWR; the retry hits. */
+	t.cp0.pagemask = MIPS_PAGEMASK_4K;
+	t.cp0.entrylo0 = LO(0x500, VD);
+	t.cp0.entrylo1 = LO(0x501, MIPS_LO_V);
+	(void)tlb_mips_tlbwr(&t);
+	ok(look(&t, 0x7fff5abc, 42, false, &pa) == TLBM_HIT && pa == 0x501abc &&
+	    look(&t, 0x7fff4000, 42, true, &pa) == TLBM_HIT &&
+	    look(&t, 0x7fff5000, 42, true, NULL) == TLBM_MODIFIED,
+	    "refill: EntryHi from the exception, EntryLo0/1, TLBWR: hits");
+}
+
 /*
  * The reference: an array of entries as written, a validity flag per
  * slot, matching by address ranges rather than masks.
@@ -421,6 +562,11 @@ test_differential(uint64_t seed)
 			struct tlb_mips_entry e = ent(s.hi, s.mask, s.lo0, s.lo1);
 			unsigned idx;
 
+			bool viaregs = prng_below(&g, 2);
+
+			if (viaregs)
+				regs(&t, e.entryhi, e.pagemask, e.entrylo0,
+				    e.entrylo1);
 			if (op == 2) {
 				/* TLBWR: predict the slot with the twin prng. */
 				struct prng peek = rr;
@@ -429,13 +575,18 @@ test_differential(uint64_t seed)
 				if (ref_conflicts(ref, n, idx, &s))
 					continue;
 				rr = peek;
-				if (tlb_mips_write_random(&t, &e) != idx)
+				if ((viaregs ? tlb_mips_tlbwr(&t) :
+				    tlb_mips_write_random(&t, &e)) != idx)
 					mismatches++;
 			} else {
 				idx = (unsigned)prng_below(&g, n);
 				if (ref_conflicts(ref, n, idx, &s))
 					continue;
-				tlb_mips_write_indexed(&t, idx, &e);
+				if (viaregs) {
+					t.cp0.index = idx;
+					tlb_mips_tlbwi(&t);
+				} else
+					tlb_mips_write_indexed(&t, idx, &e);
 			}
 			ref[idx] = s;
 			writes++;
@@ -454,7 +605,25 @@ test_differential(uint64_t seed)
 
 			res = tlb_mips_lookup(&t, va, asid, store, &pa, NULL);
 			rres = ref_lookup(ref, n, va, asid, store, &rpa, &rslot);
-			pslot = tlb_mips_probe(&t, (va & MIPS_HI_VPN2_MASK) | asid);
+			/* TLBP through EntryHi and Index. */
+			t.cp0.entryhi = (va & MIPS_HI_VPN2_MASK) | asid;
+			tlb_mips_tlbp(&t);
+			pslot = (t.cp0.index & MIPS_INDEX_P) ? -1 :
+			    (int)t.cp0.index;
+			if (pslot != tlb_mips_probe(&t, t.cp0.entryhi))
+				mismatches++;
+			if (pslot >= 0) {
+				/* TLBR gives the slot as the reference has it. */
+				const struct ref_slot *rs = &ref[pslot];
+				uint32_t gb = rs->lo0 & rs->lo1 & MIPS_LO_G;
+
+				tlb_mips_tlbr(&t);
+				if (t.cp0.entryhi != (rs->hi & ~0x1f00u) ||
+				    t.cp0.pagemask != rs->mask ||
+				    t.cp0.entrylo0 != ((rs->lo0 & ~MIPS_LO_G) | gb) ||
+				    t.cp0.entrylo1 != ((rs->lo1 & ~MIPS_LO_G) | gb))
+					mismatches++;
+			}
 			if (res != rres || (res == TLBM_HIT && pa != rpa) ||
 			    pslot != rslot) {
 				if (mismatches++ < 5)
@@ -491,6 +660,7 @@ main(void)
 	test_invalidate();
 	test_flush_wired();
 	test_large();
+	test_cp0();
 	for (uint64_t seed = 1; seed <= 3; seed++)
 		test_differential(seed);
 	return (tap_done());

@@ -2,7 +2,10 @@
  * tests/unit/mmu/test_walk_amd64.c — the x86-64 page walker on page
  * tables built by hand in a 1 MiB physical memory: presence at each level,
  * RW/US/NX over all levels, the #PF error codes, A and D updates, 2 MiB
- * and 1 GiB pages, reserved-bit faults and tables outside memory.
+ * and 1 GiB pages, reserved-bit faults and tables outside memory; then
+ * the page-walk caches: which loads a cached PML4E, PDPTE or PDE saves,
+ * the rights they carry, LRU replacement, PCID tags, and their
+ * invalidation by a faulting walk and by the TLB operations.
  */
 #include "mmu/tlb_amd64.h"
 #include "tests/tap.h"
@@ -84,7 +87,8 @@ test_success(void)
 	ok(r.nloads == 4 && loads_ok, "read: four loads at the entries' addresses");
 	ok(accessed_all(4), "read: A set at every level");
 	ok(!(ld(3) & PG_M), "read: D not set");
-	ok(r.flags == (PG_RW | PG_U), "read: flags RW|U (%#jx)",
+	ok(r.flags == (PG_RW | PG_U) && r.pgsz == TLB_AMD64_4K &&
+	    r.pwc_level == -1, "read: flags RW|U (%#jx), 4K, no walk cache",
 	    (uintmax_t)r.flags);
 
 	rc = walk_amd64(&pm, PML4_PA, TVA, WALK_WRITE, true, &r);
@@ -214,8 +218,9 @@ test_large(void)
 	build_all(b);
 	physmem_st64le(&pm, ent_pa[2], 0x40000000ull | PG_PS | b);
 	rc = walk_amd64(&pm, PML4_PA, TVA, WALK_WRITE, true, &r);
-	ok(rc == 0 && r.pa == 0x40000000ull + (TVA & 0x1fffff) && r.nloads == 3,
-	    "2M: pa %#jx from the PDE frame, 3 loads", (uintmax_t)r.pa);
+	ok(rc == 0 && r.pa == 0x40000000ull + (TVA & 0x1fffff) && r.nloads == 3 &&
+	    r.pgsz == TLB_AMD64_2M && r.pwc_level == -1,
+	    "2M: pa %#jx from the PDE frame, 3 loads, size 2M", (uintmax_t)r.pa);
 	ok((ld(2) & (PG_A | PG_M)) == (PG_A | PG_M) && !(ld(3) & PG_A),
 	    "2M: A and D set in the PDE, the PT untouched");
 	/* PAT (bit 12) is allowed; bits 13..20 are reserved. */
@@ -234,7 +239,7 @@ test_large(void)
 	physmem_st64le(&pm, ent_pa[1], 0x80000000ull | PG_PS | b | PG_NX);
 	rc = walk_amd64(&pm, PML4_PA, TVA, WALK_READ, true, &r);
 	ok(rc == 0 && r.pa == 0x80000000ull + (TVA & 0x3fffffff) &&
-	    r.nloads == 2 && (r.flags & PG_NX),
+	    r.nloads == 2 && (r.flags & PG_NX) && r.pgsz == TLB_AMD64_1G,
 	    "1G: pa %#jx from the PDPTE frame, 2 loads", (uintmax_t)r.pa);
 
 	/* PS in a PML4E is reserved. */
@@ -270,6 +275,175 @@ test_out_of_range(void)
 	    "a table in the last frame of memory works");
 }
 
+/* TVA with another PD index (same PDPT), resp. PDPT index (same PML4). */
+#define TVA_PD(i)	((TVA & ~(0x1ffull << 21)) | ((uint64_t)(i) << 21))
+#define TVA_PDPT(i)	((TVA & ~(0x1ffull << 30)) | ((uint64_t)(i) << 30))
+
+static struct pwc_amd64 pwc;
+static struct tlb_amd64 tlb;
+
+static unsigned npwc_all(void);
+
+static void
+pwc_fresh(unsigned pml4e, unsigned pdpte, unsigned pde)
+{
+	const unsigned n[PWC_NLEVELS] = { pml4e, pdpte, pde };
+
+	pwc_amd64_init(&pwc, n);
+}
+
+/* One walk through the caches: its load count, or -1 if it failed. */
+static int
+cwalk(uint16_t pcid, uint64_t va, enum walk_access acc, bool user,
+    struct walk_result *r)
+{
+	if (walk_amd64_pwc(&pm, &pwc, pcid, PML4_PA, va, acc, user, r) != 0)
+		return (-1);
+	return (r->nloads);
+}
+
+static void
+test_pwc(void)
+{
+	uint64_t b = PG_V | PG_RW | PG_U;
+	struct walk_result r;
+
+	build_all(b);
+	/* PD entries 5 and 6 and PDPT entry 7 lead to the same tables. */
+	physmem_st64le(&pm, PD_PA + 5 * 8, PT_PA | b);
+	physmem_st64le(&pm, PD_PA + 6 * 8, PT_PA | b);
+	physmem_st64le(&pm, PDPT_PA + 7 * 8, PD_PA | b);
+	pwc_fresh(2, 4, 2);
+	ok(cwalk(1, TVA, WALK_READ, true, &r) == 4 && r.pwc_level == -1 &&
+	    pwc_amd64_count(&pwc, PWC_PML4E) == 1 &&
+	    pwc_amd64_count(&pwc, PWC_PDPTE) == 1 &&
+	    pwc_amd64_count(&pwc, PWC_PDE) == 1,
+	    "pwc: a cold walk loads 4 entries and caches the 3 upper ones");
+	ok(cwalk(1, TVA + 0x100, WALK_WRITE, true, &r) == 1 &&
+	    r.pwc_level == PWC_PDE && r.load_pa[0] == ent_pa[3] &&
+	    r.pa == DATA_PA + 0xbbc && (ld(3) & PG_M),
+	    "pwc: PDE hit: only the PTE is loaded (and gets D)");
+	ok(cwalk(1, TVA_PD(5), WALK_READ, true, &r) == 2 &&
+	    r.pwc_level == PWC_PDPTE && r.load_pa[0] == PD_PA + 5 * 8,
+	    "pwc: PDPTE hit: PDE and PTE loaded");
+	ok(cwalk(1, TVA_PDPT(7), WALK_READ, true, &r) == 3 &&
+	    r.pwc_level == PWC_PML4E && r.load_pa[0] == PDPT_PA + 7 * 8,
+	    "pwc: PML4E hit: PDPTE, PDE and PTE loaded");
+	ok(cwalk(2, TVA, WALK_READ, true, &r) == 4,
+	    "pwc: another PCID does not use the entries");
+	/* The PDE cache holds 2: PD 3 (TVA) and 5 are cached, TVA is used
+	 * again, then 6 replaces the least recently used, 5. */
+	pwc_fresh(2, 4, 2);
+	ok(cwalk(1, TVA, WALK_READ, true, &r) == 4 &&
+	    cwalk(1, TVA_PD(5), WALK_READ, true, &r) == 2 &&
+	    cwalk(1, TVA, WALK_READ, true, &r) == 1 &&
+	    cwalk(1, TVA_PD(6), WALK_READ, true, &r) == 2 &&
+	    cwalk(1, TVA, WALK_READ, true, &r) == 1 &&
+	    cwalk(1, TVA_PD(5), WALK_READ, true, &r) == 2,
+	    "pwc: LRU replacement in the PDE cache");
+
+	/* The cached rights: U clear in the PML4E. */
+	build_all(b);
+	physmem_st64le(&pm, ent_pa[0], PDPT_PA | PG_V | PG_RW);
+	pwc_fresh(2, 4, 32);
+	ok(cwalk(1, TVA, WALK_READ, false, &r) == 4 &&
+	    cwalk(1, TVA, WALK_READ, false, &r) == 1 && !(r.flags & PG_U),
+	    "pwc: the cached rights lack U");
+	ok(cwalk(1, TVA, WALK_READ, true, &r) == -1 && r.nloads == 1 &&
+	    r.error_code == (PGEX_P | PGEX_U),
+	    "pwc: a user read faults on the cached rights after 1 load");
+	ok(npwc_all() == 0 && cwalk(1, TVA, WALK_READ, false, &r) == 4,
+	    "pwc: the faulting walk dropped va's cached entries");
+	/* Skipped entries are not re-read: their A flags stay as found. */
+	physmem_st64le(&pm, ent_pa[0], ld(0) & ~PG_A);
+	ok(cwalk(1, TVA, WALK_READ, false, &r) == 1 && !(ld(0) & PG_A),
+	    "pwc: a cached PML4E's A flag is not set again");
+
+	/* Large pages: a PDE leaf is not cached, a PDPTE leaf neither. */
+	build_all(b);
+	physmem_st64le(&pm, ent_pa[2], 0x40000000ull | PG_PS | b);
+	pwc_fresh(2, 4, 32);
+	ok(cwalk(1, TVA, WALK_READ, true, &r) == 3 &&
+	    pwc_amd64_count(&pwc, PWC_PDE) == 0 &&
+	    cwalk(1, TVA, WALK_READ, true, &r) == 1 &&
+	    r.pwc_level == PWC_PDPTE && r.pgsz == TLB_AMD64_2M &&
+	    r.pa == 0x40000000ull + (TVA & 0x1fffff),
+	    "pwc: 2M page: the PDE leaf is not cached, then 1 load");
+	build_all(b);
+	physmem_st64le(&pm, ent_pa[1], 0x80000000ull | PG_PS | b);
+	pwc_fresh(2, 4, 32);
+	ok(cwalk(1, TVA, WALK_READ, true, &r) == 2 &&
+	    cwalk(1, TVA, WALK_READ, true, &r) == 1 &&
+	    r.pwc_level == PWC_PML4E && r.pgsz == TLB_AMD64_1G,
+	    "pwc: 1G page: only the PML4E is cached, then 1 load");
+
+	/* A level switched off caches nothing. */
+	build_all(b);
+	pwc_fresh(2, 4, 0);
+	ok(cwalk(1, TVA, WALK_READ, true, &r) == 4 &&
+	    cwalk(1, TVA, WALK_READ, true, &r) == 2 &&
+	    r.pwc_level == PWC_PDPTE, "pwc: no PDE cache: the PDPTE serves");
+}
+
+/* Valid entries in all walk caches of pwc. */
+static unsigned
+npwc_all(void)
+{
+	unsigned n = 0;
+
+	for (int l = 0; l < PWC_NLEVELS; l++)
+		n += pwc_amd64_count(&pwc, (enum pwc_amd64_level)l);
+	return (n);
+}
+
+/* The walk caches inside struct tlb_amd64, and their invalidation. */
+static void
+test_pwc_tlb(void)
+{
+	uint64_t b = PG_V | PG_RW | PG_U;
+	struct tlb_amd64_geom g;
+	struct walk_result r;
+
+	build_all(b);
+	physmem_st64le(&pm, PD_PA + 5 * 8, 0x5000 | b);	/* another PT */
+	physmem_st64le(&pm, 0x5000 + 4 * 8, (DATA_PA + 0x1000) | b);
+	tlb_amd64_geom_default(&g);
+	tlb_amd64_init_geom(&tlb, &g);
+#define TWALK(pcid, va) (walk_amd64_pwc(&pm, &tlb.pwc, (pcid), PML4_PA, (va), \
+	WALK_READ, true, &r) == 0 ? r.nloads : -1)
+	ok(TWALK(1, TVA) == 4 && TWALK(1, TVA) == 1,
+	    "tlb pwc: default caches: 4 loads, then 1");
+	/* Re-point PDE 3 at the other PT without invalidating: the cached
+	 * PDE still leads to the old one (software must INVLPG). */
+	physmem_st64le(&pm, ent_pa[2], 0x5000 | b);
+	ok(TWALK(1, TVA) == 1 && r.pa == DATA_PA + 0xabc,
+	    "tlb pwc: a stale PDE cache entry is used until invalidated");
+	tlb_amd64_invlpg(&tlb, 0x7000, 1);	/* any address will do */
+	ok(TWALK(1, TVA) == 4 && r.pa == DATA_PA + 0x1000 + 0xabc,
+	    "tlb pwc: after INVLPG (any address) the walk sees the new PDE");
+	ok(TWALK(2, TVA) == 4 && TWALK(1, TVA) == 1 && TWALK(2, TVA) == 1,
+	    "tlb pwc: two PCIDs cached");
+	tlb_amd64_invpcid(&tlb, INVPCID_ADDR, 2, 0x1234000);
+	ok(TWALK(2, TVA) == 4 && TWALK(1, TVA) == 1,
+	    "tlb pwc: INVPCID 0 drops the PCID's walk caches only");
+	tlb_amd64_invpcid(&tlb, INVPCID_SINGLE, 1, 0);
+	ok(TWALK(1, TVA) == 4 && TWALK(2, TVA) == 1,
+	    "tlb pwc: INVPCID 1 drops the PCID's walk caches only");
+	tlb_amd64_cr3_load(&tlb, 1, true);
+	ok(TWALK(1, TVA) == 1, "tlb pwc: CR3 load with no-flush keeps them");
+	tlb_amd64_cr3_load(&tlb, 1, false);
+	ok(TWALK(1, TVA) == 4 && TWALK(2, TVA) == 1,
+	    "tlb pwc: CR3 load without no-flush drops the new PCID's");
+	tlb_amd64_invpcid(&tlb, INVPCID_ALL, 0, 0);
+	ok(TWALK(1, TVA) == 4 && TWALK(2, TVA) == 4,
+	    "tlb pwc: INVPCID 3 drops all");
+	tlb_amd64_invpcid(&tlb, INVPCID_ALL_GLOBAL, 0, 0);
+	ok(TWALK(1, TVA) == 4, "tlb pwc: INVPCID 2 drops all");
+	tlb_amd64_flush_all(&tlb, true);
+	ok(TWALK(1, TVA) == 4, "tlb pwc: flush_all drops all");
+#undef TWALK
+}
+
 int
 main(void)
 {
@@ -300,6 +474,8 @@ main(void)
 	test_global();
 	test_large();
 	test_out_of_range();
+	test_pwc();
+	test_pwc_tlb();
 	physmem_fini(&pm);
 	ok(pm.base == NULL && pm.fd == -1, "physmem_fini: released");
 	return (tap_done());
