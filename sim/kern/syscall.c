@@ -12,7 +12,7 @@
  * A system call this kernel does not have returns -ENOSYS and logs a
  * syscall_unimplemented event.
  */
-#include "sim/kern/kern.h"
+#include "sim/kern/sys.h"
 #include "mmu/mmu.h"
 #include "sim/base/event.h"
 #include "sim/base/prng.h"
@@ -127,47 +127,6 @@ guest_errno(enum sim_arch arch, int64_t e)
 	case ENAMETOOLONG: return 78;
 	default: return e;	/* the classic 1..34 agree */
 	}
-}
-
-/* ---- guest data in the guest's byte order -------------------------- */
-
-struct sc_ctx {
-	struct kern *k;
-	struct thread *td;
-	struct proc *p;
-	enum sim_arch arch;
-	bool be;		/* big-endian guest */
-	unsigned word;		/* bytes in a long / pointer */
-};
-
-static void
-put_uint(const struct sc_ctx *c, uint8_t *buf, uint64_t v, unsigned bytes)
-{
-	for (unsigned i = 0; i < bytes; i++) {
-		unsigned shift = c->be ? 8 * (bytes - 1 - i) : 8 * i;
-		buf[i] = (uint8_t)(v >> shift);
-	}
-}
-
-static uint64_t
-get_uint(const struct sc_ctx *c, const uint8_t *buf, unsigned bytes)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = 0; i < bytes; i++) {
-		unsigned shift = c->be ? 8 * (bytes - 1 - i) : 8 * i;
-		v |= (uint64_t)buf[i] << shift;
-	}
-	return v;
-}
-
-static int64_t
-copyout_uint(const struct sc_ctx *c, vm_offset_t uva, uint64_t v, unsigned bytes)
-{
-	uint8_t b[8];
-
-	put_uint(c, b, v, bytes);
-	return copyout(c->p, b, uva, bytes) ? -EFAULT : 0;
 }
 
 /* ---- files: the console and the read-only guest root (vfs.c) ------ */
@@ -318,8 +277,8 @@ sys_writev(struct sc_ctx *c, int64_t fd, vm_offset_t iov, int64_t cnt)
 
 		if (copyin(c->p, iov + (uint64_t)i * 2 * c->word, ent, 2 * c->word) != 0)
 			return total > 0 ? total : -EFAULT;
-		base = get_uint(c, ent, c->word);
-		len = get_uint(c, ent + c->word, c->word);
+		base = sc_get_uint(c, ent, c->word);
+		len = sc_get_uint(c, ent + c->word, c->word);
 		if (len == 0)
 			continue;
 		r = sys_write_buf(c, fd, base, len);
@@ -562,8 +521,8 @@ copyout_time(const struct sc_ctx *c, vm_offset_t uva, uint64_t sec, uint64_t fra
 {
 	uint8_t b[16];
 
-	put_uint(c, b, sec, field_bytes);
-	put_uint(c, b + field_bytes, frac, field_bytes);
+	sc_put_uint(c, b, sec, field_bytes);
+	sc_put_uint(c, b + field_bytes, frac, field_bytes);
 	return copyout(c->p, b, uva, 2 * field_bytes) ? -EFAULT : 0;
 }
 
@@ -602,8 +561,8 @@ sys_prlimit64(struct sc_ctx *c, int64_t pid, int64_t res, vm_offset_t newp, vm_o
 		return -EINVAL;
 	rl = &c->p->rlim[res];
 	if (oldp != 0) {
-		put_uint(c, b, rl->cur, 8);
-		put_uint(c, b + 8, rl->max, 8);
+		sc_put_uint(c, b, rl->cur, 8);
+		sc_put_uint(c, b + 8, rl->max, 8);
 		if (copyout(c->p, b, oldp, 16) != 0)
 			return -EFAULT;
 	}
@@ -612,8 +571,8 @@ sys_prlimit64(struct sc_ctx *c, int64_t pid, int64_t res, vm_offset_t newp, vm_o
 
 		if (copyin(c->p, newp, b, 16) != 0)
 			return -EFAULT;
-		cur = get_uint(c, b, 8);
-		max = get_uint(c, b + 8, 8);
+		cur = sc_get_uint(c, b, 8);
+		max = sc_get_uint(c, b + 8, 8);
 		if (cur > max || (max > rl->max && c->p->uid != 0))
 			return cur > max ? -EINVAL : -EPERM;
 		rl->cur = cur;
@@ -633,8 +592,8 @@ sys_getrlimit(struct sc_ctx *c, int64_t res, vm_offset_t oldp)
 	if (res < 0 || res >= KRLIMIT_NLIMITS)
 		return -EINVAL;
 	rl = &c->p->rlim[res];
-	put_uint(c, b, MIN(rl->cur, inf), c->word);
-	put_uint(c, b + c->word, MIN(rl->max, inf), c->word);
+	sc_put_uint(c, b, MIN(rl->cur, inf), c->word);
+	sc_put_uint(c, b + c->word, MIN(rl->max, inf), c->word);
 	return copyout(c->p, b, oldp, 2 * c->word) ? -EFAULT : 0;
 }
 
@@ -745,19 +704,19 @@ sys_statx(struct sc_ctx *c, int64_t dirfd, vm_offset_t path, int64_t flags,
 	if ((e = kstat_of(c, dirfd, name, &st)) != 0)
 		return e;
 	memset(s, 0, sizeof(s));
-	put_uint(c, s + 0x00, 0x7ff, 4);		/* stx_mask: basic stats */
-	put_uint(c, s + 0x04, 4096, 4);		/* stx_blksize */
-	put_uint(c, s + 0x10, st.nlink, 4);		/* stx_nlink */
-	put_uint(c, s + 0x14, c->p->uid, 4);		/* stx_uid */
-	put_uint(c, s + 0x18, c->p->gid, 4);		/* stx_gid */
-	put_uint(c, s + 0x1c, st.mode, 2);		/* stx_mode */
-	put_uint(c, s + 0x20, st.ino, 8);		/* stx_ino */
-	put_uint(c, s + 0x28, st.size, 8);		/* stx_size */
-	put_uint(c, s + 0x30, (st.size + 511) / 512, 8);	/* stx_blocks */
-	put_uint(c, s + 0x80, st.rdev_major, 4);	/* stx_rdev_major */
-	put_uint(c, s + 0x84, st.rdev_minor, 4);	/* stx_rdev_minor */
-	put_uint(c, s + 0x88, st.dev_major, 4);	/* stx_dev_major */
-	put_uint(c, s + 0x8c, st.dev_minor, 4);	/* stx_dev_minor */
+	sc_put_uint(c, s + 0x00, 0x7ff, 4);		/* stx_mask: basic stats */
+	sc_put_uint(c, s + 0x04, 4096, 4);		/* stx_blksize */
+	sc_put_uint(c, s + 0x10, st.nlink, 4);		/* stx_nlink */
+	sc_put_uint(c, s + 0x14, c->p->uid, 4);		/* stx_uid */
+	sc_put_uint(c, s + 0x18, c->p->gid, 4);		/* stx_gid */
+	sc_put_uint(c, s + 0x1c, st.mode, 2);		/* stx_mode */
+	sc_put_uint(c, s + 0x20, st.ino, 8);		/* stx_ino */
+	sc_put_uint(c, s + 0x28, st.size, 8);		/* stx_size */
+	sc_put_uint(c, s + 0x30, (st.size + 511) / 512, 8);	/* stx_blocks */
+	sc_put_uint(c, s + 0x80, st.rdev_major, 4);	/* stx_rdev_major */
+	sc_put_uint(c, s + 0x84, st.rdev_minor, 4);	/* stx_rdev_minor */
+	sc_put_uint(c, s + 0x88, st.dev_major, 4);	/* stx_dev_major */
+	sc_put_uint(c, s + 0x8c, st.dev_minor, 4);	/* stx_dev_minor */
 	return copyout(c->p, s, buf, sizeof(s)) ? -EFAULT : 0;
 }
 
@@ -772,16 +731,16 @@ sys_stat_amd64(struct sc_ctx *c, int64_t fd, const char *path, vm_offset_t buf)
 	if ((e = kstat_of(c, fd, path, &st)) != 0)
 		return e;
 	memset(s, 0, sizeof(s));
-	put_uint(c, s + 0, st.dev_major << 8 | st.dev_minor, 8);	/* st_dev */
-	put_uint(c, s + 8, st.ino, 8);			/* st_ino */
-	put_uint(c, s + 16, st.nlink, 8);		/* st_nlink */
-	put_uint(c, s + 24, st.mode, 4);		/* st_mode */
-	put_uint(c, s + 28, c->p->uid, 4);		/* st_uid */
-	put_uint(c, s + 32, c->p->gid, 4);		/* st_gid */
-	put_uint(c, s + 40, st.rdev_major << 8 | st.rdev_minor, 8);	/* st_rdev */
-	put_uint(c, s + 48, st.size, 8);		/* st_size */
-	put_uint(c, s + 56, 4096, 8);			/* st_blksize */
-	put_uint(c, s + 64, (st.size + 511) / 512, 8);	/* st_blocks */
+	sc_put_uint(c, s + 0, st.dev_major << 8 | st.dev_minor, 8);	/* st_dev */
+	sc_put_uint(c, s + 8, st.ino, 8);			/* st_ino */
+	sc_put_uint(c, s + 16, st.nlink, 8);		/* st_nlink */
+	sc_put_uint(c, s + 24, st.mode, 4);		/* st_mode */
+	sc_put_uint(c, s + 28, c->p->uid, 4);		/* st_uid */
+	sc_put_uint(c, s + 32, c->p->gid, 4);		/* st_gid */
+	sc_put_uint(c, s + 40, st.rdev_major << 8 | st.rdev_minor, 8);	/* st_rdev */
+	sc_put_uint(c, s + 48, st.size, 8);		/* st_size */
+	sc_put_uint(c, s + 56, 4096, 8);			/* st_blksize */
+	sc_put_uint(c, s + 64, (st.size + 511) / 512, 8);	/* st_blocks */
 	return copyout(c->p, s, buf, sizeof(s)) ? -EFAULT : 0;
 }
 
@@ -859,13 +818,13 @@ sys_rt_sigprocmask(struct sc_ctx *c, int64_t how, vm_offset_t set, vm_offset_t o
 
 	if (sigsetsize != 8 && sigsetsize != 16)
 		return -EINVAL;
-	if (oset != 0 && copyout_uint(c, oset, c->p->sigmask, 8) != 0)
+	if (oset != 0 && sc_copyout_uint(c, oset, c->p->sigmask, 8) != 0)
 		return -EFAULT;
 	if (set == 0)
 		return 0;
 	if (copyin(c->p, set, b, 8) != 0)
 		return -EFAULT;
-	nm = get_uint(c, b, 8);
+	nm = sc_get_uint(c, b, 8);
 	if (how == base)
 		c->p->sigmask |= nm;
 	else if (how == base + 1)
@@ -905,10 +864,39 @@ sc_unimplemented(struct sc_ctx *c, uint64_t nr, const char *name)
 	return -ENOSYS;
 }
 
+/* The modules' tables, consulted before this file's own. */
+static const struct {
+	const struct sc_def *defs;
+	const size_t *n;
+} sc_modules[] = {
+	{ sys_vm_defs, &sys_vm_ndefs },
+	{ sys_proc_defs, &sys_proc_ndefs },
+	{ sys_file_defs, &sys_file_ndefs },
+};
+
+static const struct sc_def *
+sc_module_lookup(enum sim_arch arch, uint64_t nr)
+{
+	for (size_t m = 0; m < nitems(sc_modules); m++)
+		for (size_t i = 0; i < *sc_modules[m].n; i++) {
+			const struct sc_def *d = &sc_modules[m].defs[i];
+
+			if ((uint64_t)(arch == ARCH_AMD64 ? d->nr_amd64 : d->nr_o32) == nr &&
+			    (arch == ARCH_AMD64 ? d->nr_amd64 : d->nr_o32) >= 0)
+				return d;
+		}
+	return NULL;
+}
+
 static int64_t
 sc_dispatch(struct sc_ctx *c, uint64_t nr, const uint64_t *a)
 {
-	const struct sc_entry *e = sc_lookup(c->arch, nr);
+	const struct sc_def *d = sc_module_lookup(c->arch, nr);
+	const struct sc_entry *e;
+
+	if (d != NULL)
+		return d->fn(c, a);
+	e = sc_lookup(c->arch, nr);
 	struct thread *td = c->td;
 	const struct kern_hw_ops *hw = c->k->hw;
 
@@ -944,7 +932,7 @@ sc_dispatch(struct sc_ctx *c, uint64_t nr, const uint64_t *a)
 		    (int64_t)(a[1] << 32 | (a[2] & 0xffffffffu)), (int64_t)a[4]);
 		if (r < 0)
 			return r;
-		return copyout_uint(c, a[3], (uint64_t)r, 8) ? -EFAULT : 0;
+		return sc_copyout_uint(c, a[3], (uint64_t)r, 8) ? -EFAULT : 0;
 	}
 	case SC_IOCTL:
 		return fd_is_console(c, (int64_t)a[0]) ? -ENOTTY :
@@ -992,7 +980,7 @@ sc_dispatch(struct sc_ctx *c, uint64_t nr, const uint64_t *a)
 			return 0;
 		}
 		if (a[0] == 0x1003)		/* ARCH_GET_FS */
-			return copyout_uint(c, a[1],
+			return sc_copyout_uint(c, a[1],
 			    hw->reg_get(c->k->hw_arg, td, GREG_X86_FS_BASE), 8);
 		return -EINVAL;
 	case SC_SET_THREAD_AREA:
@@ -1069,8 +1057,8 @@ kern_syscall(struct kern *k, struct thread *td)
 		/* Arguments 5 and 6 live on the user stack; a bad stack
 		 * reads as zeros (the call then fails on its own terms). */
 		if (copyin(td->p, sp + 16, st, 8) == 0) {
-			a[4] = get_uint(&c, st, 4);
-			a[5] = get_uint(&c, st + 4, 4);
+			a[4] = sc_get_uint(&c, st, 4);
+			a[5] = sc_get_uint(&c, st + 4, 4);
 		} else {
 			a[4] = a[5] = 0;
 		}

@@ -1,0 +1,84 @@
+/*
+ * sim/kern/sys.h — private to sim/kern: what system-call handlers share.
+ *
+ * syscall.c decodes the ABI (registers, o32 stack arguments, the error
+ * convention) and calls a handler with the arguments as 64-bit values; a
+ * handler returns a value or -errno (numbered as on amd64; syscall.c
+ * renumbers for MIPS).  Besides syscall.c's own table, each module
+ * (sys_vm.c, sys_proc.c, sys_file.c...) exports a table of struct sc_def
+ * that syscall.c consults first (register it in sc_modules[] there).
+ */
+#ifndef SIM_KERN_SYS_H
+#define SIM_KERN_SYS_H
+
+#include "sim/kern/kern.h"
+
+#include <errno.h>
+
+struct sc_ctx {
+	struct kern *k;
+	struct thread *td;
+	struct proc *p;
+	enum sim_arch arch;
+	bool be;		/* big-endian guest */
+	unsigned word;		/* bytes in a long / pointer */
+};
+
+/* One system call: its number on each ABI (-1: not on that ABI). */
+struct sc_def {
+	const char *name;
+	int nr_amd64;
+	int nr_o32;		/* 4000 + n */
+	int64_t (*fn)(struct sc_ctx *c, const uint64_t *a);
+};
+
+/* Values in the guest's byte order. */
+static inline void
+sc_put_uint(const struct sc_ctx *c, uint8_t *buf, uint64_t v, unsigned bytes)
+{
+	for (unsigned i = 0; i < bytes; i++) {
+		unsigned shift = c->be ? 8 * (bytes - 1 - i) : 8 * i;
+		buf[i] = (uint8_t)(v >> shift);
+	}
+}
+
+static inline uint64_t
+sc_get_uint(const struct sc_ctx *c, const uint8_t *buf, unsigned bytes)
+{
+	uint64_t v = 0;
+
+	for (unsigned i = 0; i < bytes; i++) {
+		unsigned shift = c->be ? 8 * (bytes - 1 - i) : 8 * i;
+		v |= (uint64_t)buf[i] << shift;
+	}
+	return v;
+}
+
+static inline int64_t
+sc_copyout_uint(const struct sc_ctx *c, vm_offset_t uva, uint64_t v, unsigned bytes)
+{
+	uint8_t b[8];
+
+	sc_put_uint(c, b, v, bytes);
+	return copyout(c->p, b, uva, bytes) ? -EFAULT : 0;
+}
+
+/* A 64-bit argument passed in two o32 argument slots (aligned pair). */
+static inline int64_t
+sc_arg64(const struct sc_ctx *c, const uint64_t *a, int first)
+{
+	if (c->arch == ARCH_AMD64)
+		return (int64_t)a[first];
+	return (int64_t)(c->be ? a[first] << 32 | (a[first + 1] & 0xffffffffu) :
+	    a[first + 1] << 32 | (a[first] & 0xffffffffu));
+}
+
+/* The module tables (each may be empty). */
+extern const struct sc_def sys_vm_defs[];
+extern const size_t sys_vm_ndefs;
+extern const struct sc_def sys_proc_defs[];
+extern const size_t sys_proc_ndefs;
+extern const struct sc_def sys_file_defs[];
+extern const size_t sys_file_ndefs;
+
+#endif
