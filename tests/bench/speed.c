@@ -15,34 +15,12 @@
  */
 #include "cpu/cpu.h"
 #include "sim/machine.h"
+#include "tests/sys/systest.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static uint8_t *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *b;
-	long n;
-
-	if (f == NULL)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	b = malloc((size_t)n);
-	if (b == NULL || fread(b, 1, (size_t)n, f) != (size_t)n) {
-		free(b);
-		fclose(f);
-		return NULL;
-	}
-	fclose(f);
-	*len = (size_t)n;
-	return b;
-}
 
 static int
 arch_of(const uint8_t *b, size_t len, enum sim_arch *a)
@@ -110,7 +88,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: speed PROGRAM [ARGS...]\n");
 		return 2;
 	}
-	img = slurp(argv[1], &len);
+	img = (uint8_t *)systest_slurp(argv[1], &len);
 	if (img == NULL || arch_of(img, len, &arch) != 0) {
 		fprintf(stderr, "speed: %s: not a guest program\n", argv[1]);
 		return 2;

@@ -7,6 +7,7 @@
  * usage: test_exec VMSIM GUEST_DIR EXPECTED_DIR  (EXPECTED_DIR/root is a guest root)
  */
 #include "tests/tap.h"
+#include "tests/sys/systest.h"
 #include "sim/base/base.h"
 #include "sim/kern/elf.h"
 
@@ -21,80 +22,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-extern char **environ;
-
 static const char *vmsim, *guest_dir, *expected_dir;
-static char tmpdir[256];
 static const char *const arches[] = { "mips", "mipsel", "amd64" };
-
-struct run {
-	int status;		/* exit status, or -1 if killed by a host signal */
-	char *out, *err;	/* stdout, stderr */
-	size_t outlen;
-};
-
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	if (f == NULL)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	if (buf == NULL || fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		free(buf);
-		fclose(f);
-		return NULL;
-	}
-	buf[n] = '\0';
-	fclose(f);
-	if (len)
-		*len = (size_t)n;
-	return buf;
-}
-
-/* Run argv (NULL-terminated) capturing stdout and stderr. */
-static struct run
-run_cmd(char *const argv[])
-{
-	struct run r = { .status = -1 };
-	char outp[300], errp[300];
-	posix_spawn_file_actions_t fa;
-	pid_t pid;
-	int st;
-
-	snprintf(outp, sizeof(outp), "%s/out", tmpdir);
-	snprintf(errp, sizeof(errp), "%s/err", tmpdir);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 1, outp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	posix_spawn_file_actions_addopen(&fa, 2, errp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	if (posix_spawn(&pid, argv[0], &fa, NULL, argv, environ) != 0) {
-		posix_spawn_file_actions_destroy(&fa);
-		return r;
-	}
-	posix_spawn_file_actions_destroy(&fa);
-	waitpid(pid, &st, 0);
-	r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-	r.out = slurp(outp, &r.outlen);
-	r.err = slurp(errp, NULL);
-	if (r.out == NULL)
-		r.out = strdup("");
-	if (r.err == NULL)
-		r.err = strdup("");
-	return r;
-}
-
-static void
-run_free(struct run *r)
-{
-	free(r->out);
-	free(r->err);
-}
 
 /* vmsim exec [--trace T] [--seed S] PROG ARGS... */
 static struct run
@@ -121,7 +50,7 @@ vmsim_exec(const char *trace, const char *seed, const char *prog, const char *ar
 	if (arg2)
 		argv[n++] = (char *)arg2;
 	argv[n] = NULL;
-	return run_cmd(argv);
+	return systest_run(NULL, argv);
 }
 
 static void
@@ -143,7 +72,7 @@ test_output(void)
 		char *exp;
 
 		snprintf(exp_path, sizeof(exp_path), "%s/%s.out", expected_dir, progs[p]);
-		exp = slurp(exp_path, &explen);
+		exp = systest_slurp(exp_path, &explen);
 		ok(exp != NULL, "expected output %s exists", exp_path);
 		if (exp == NULL)
 			continue;
@@ -155,20 +84,20 @@ test_output(void)
 			ok(r.status == 0 && r.outlen == explen && memcmp(r.out, exp, explen) == 0,
 			    "%s on %s: exit 0 and the expected %zu bytes (got status %d, %zu bytes)",
 			    progs[p], arches[a], explen, r.status, r.outlen);
-			run_free(&r);
+			systest_run_free(&r);
 		}
 		/* amd64: the same bytes as the host itself prints. */
 		guest_path(prog, sizeof(prog), "amd64", progs[p]);
 		{
 			char *argv[] = { prog, NULL };
-			struct run host = run_cmd(argv);
+			struct run host = systest_run(NULL, argv);
 			struct run sim = vmsim_exec(NULL, NULL, prog, NULL, NULL);
 
 			ok(host.status == sim.status && host.outlen == sim.outlen &&
 			    memcmp(host.out, sim.out, host.outlen) == 0,
 			    "%s: vmsim prints what the host prints (amd64)", progs[p]);
-			run_free(&host);
-			run_free(&sim);
+			systest_run_free(&host);
+			systest_run_free(&sim);
 		}
 		free(exp);
 	}
@@ -224,7 +153,7 @@ static int
 disasm_pc(const char *arch, const char *path, uint64_t pc, char *mn, size_t mnlen)
 {
 	size_t len;
-	uint8_t *img = (uint8_t *)slurp(path, &len);
+	uint8_t *img = (uint8_t *)systest_slurp(path, &len);
 	struct elf_limits lim = { .user_max = UINT64_MAX };
 	struct elf_image ei;
 	char err[200];
@@ -285,8 +214,8 @@ test_touch_pages(void)
 		uint64_t lo = UINT64_MAX, hi = 0;
 
 		guest_path(prog, sizeof(prog), arches[a], "touch_pages");
-		snprintf(t0, sizeof(t0), "%s/tp0-%s.db", tmpdir, arches[a]);
-		snprintf(t100, sizeof(t100), "%s/tp100-%s.db", tmpdir, arches[a]);
+		snprintf(t0, sizeof(t0), "%s/tp0-%s.db", systest_tmpdir, arches[a]);
+		snprintf(t100, sizeof(t100), "%s/tp100-%s.db", systest_tmpdir, arches[a]);
 		ra = vmsim_exec(t0, NULL, prog, "0", NULL);
 		rb = vmsim_exec(t100, NULL, prog, "100", NULL);
 		ok(ra.status == 0 && rb.status == 0, "touch_pages 0 and 100 on %s exit 0",
@@ -316,8 +245,8 @@ test_touch_pages(void)
 		    arches[a], stores);
 		free(r0);
 		free(r100);
-		run_free(&ra);
-		run_free(&rb);
+		systest_run_free(&ra);
+		systest_run_free(&rb);
 	}
 }
 
@@ -370,9 +299,9 @@ test_determinism(void)
 		char *e1, *e2, *e3;
 
 		guest_path(prog, sizeof(prog), arches[a], "glibc_hello");
-		snprintf(ta, sizeof(ta), "%s/det-a.db", tmpdir);
-		snprintf(tb, sizeof(tb), "%s/det-b.db", tmpdir);
-		snprintf(tc, sizeof(tc), "%s/det-c.db", tmpdir);
+		snprintf(ta, sizeof(ta), "%s/det-a.db", systest_tmpdir);
+		snprintf(tb, sizeof(tb), "%s/det-b.db", systest_tmpdir);
+		snprintf(tc, sizeof(tc), "%s/det-c.db", systest_tmpdir);
 		r1 = vmsim_exec(ta, "7", prog, NULL, NULL);
 		r2 = vmsim_exec(tb, "7", prog, NULL, NULL);
 		r3 = vmsim_exec(tc, "8", prog, NULL, NULL);
@@ -388,25 +317,13 @@ test_determinism(void)
 		free(e1);
 		free(e2);
 		free(e3);
-		run_free(&r1);
-		run_free(&r2);
-		run_free(&r3);
+		systest_run_free(&r1);
+		systest_run_free(&r2);
+		systest_run_free(&r3);
 	}
 }
 
 /* ---- 4. bad input -------------------------------------------------------- */
-
-static int
-write_file(const char *path, const void *data, size_t len)
-{
-	FILE *f = fopen(path, "wb");
-
-	if (f == NULL)
-		return -1;
-	fwrite(data, 1, len, f);
-	fclose(f);
-	return 0;
-}
 
 static uint64_t
 rd(const uint8_t *p, int n, bool be)
@@ -433,8 +350,8 @@ expect_refused(const char *what, const char *arch, const uint8_t *img, size_t le
 	char path[300];
 	struct run r;
 
-	snprintf(path, sizeof(path), "%s/bad-%s", tmpdir, arch);
-	write_file(path, img, len);
+	snprintf(path, sizeof(path), "%s/bad-%s", systest_tmpdir, arch);
+	systest_spit(path, img, len);
 	r = vmsim_exec(NULL, NULL, path, NULL, NULL);
 	for (char *c = r.err; *c; c++)	/* one TAP line */
 		if (*c == '\n')
@@ -442,7 +359,7 @@ expect_refused(const char *what, const char *arch, const uint8_t *img, size_t le
 	ok(r.status == 2 && strstr(r.err, word) != NULL,
 	    "%s %s: exit 2 with a message naming it (status %d: %.120s)", arch, what,
 	    r.status, r.err);
-	run_free(&r);
+	systest_run_free(&r);
 }
 
 static void
@@ -458,7 +375,7 @@ test_bad_elf(void)
 		int phentsize, load1 = -1, load2 = -1, phnum;
 
 		guest_path(prog, sizeof(prog), arches[a], "hello");
-		img = (uint8_t *)slurp(prog, &len);
+		img = (uint8_t *)systest_slurp(prog, &len);
 		if (!ok(img != NULL, "read %s", prog))
 			continue;
 		bad = malloc(len);
@@ -503,11 +420,11 @@ test_bad_elf(void)
 		char path[300];
 		struct run r;
 
-		snprintf(path, sizeof(path), "%s/does-not-exist", tmpdir);
+		snprintf(path, sizeof(path), "%s/does-not-exist", systest_tmpdir);
 		r = vmsim_exec(NULL, NULL, path, NULL, NULL);
 		ok(r.status == 2 && strstr(r.err, "No such file") != NULL,
 		    "a missing program: exit 2 with a message");
-		run_free(&r);
+		systest_run_free(&r);
 	}
 }
 
@@ -522,13 +439,13 @@ test_wild_pointers(void)
 		r = vmsim_exec(NULL, NULL, prog, NULL, NULL);
 		ok(r.status == 0 && strstr(r.out, "wild_write ret=-14") != NULL,
 		    "%s: write(2) of a wild pointer returns -EFAULT to the guest", arches[a]);
-		run_free(&r);
+		systest_run_free(&r);
 		guest_path(prog, sizeof(prog), arches[a], "segv");
 		r = vmsim_exec(NULL, NULL, prog, NULL, NULL);
 		ok(r.status == 128 + 11 && strstr(r.out, "storing to 0x1000") != NULL,
 		    "%s: a store to an unmapped page kills the guest with SIGSEGV (status %d)",
 		    arches[a], r.status);
-		run_free(&r);
+		systest_run_free(&r);
 	}
 }
 
@@ -550,8 +467,8 @@ test_files(void)
 		int blobs = -1;
 
 		guest_path(prog, sizeof(prog), arches[a], "file_mmap");
-		snprintf(tr, sizeof(tr), "%s/files-%s.db", tmpdir, arches[a]);
-		r = run_cmd(argv);
+		snprintf(tr, sizeof(tr), "%s/files-%s.db", systest_tmpdir, arches[a]);
+		r = systest_run(NULL, argv);
 		ok(r.status == 0 && strstr(r.out, "file_mmap: 0 failures") != NULL &&
 		    strstr(r.out, "contents: The quick brown fox") != NULL,
 		    "%s: open/read/pread/lseek/fstat and private+shared mmap of a root file",
@@ -566,7 +483,7 @@ test_files(void)
 			sqlite3_close(db);
 		}
 		ok(blobs == 1, "%s: the file read from the root is stored in the trace", arches[a]);
-		run_free(&r);
+		systest_run_free(&r);
 	}
 	{
 		char prog[300];
@@ -574,10 +491,10 @@ test_files(void)
 		struct run r;
 
 		guest_path(prog, sizeof(prog), "mips", "hello");
-		r = run_cmd(argv);
+		r = systest_run(NULL, argv);
 		ok(r.status == 2 && strstr(r.err, "--root /nonexistent-root: not a directory"),
 		    "a missing --root: exit 2 with a message");
-		run_free(&r);
+		systest_run_free(&r);
 	}
 }
 
@@ -618,7 +535,7 @@ test_icache(void)
 			int stale, syncs;
 
 			guest_path(prog, sizeof(prog), arches[a], "selfmod");
-			snprintf(tr, sizeof(tr), "%s/selfmod.db", tmpdir);
+			snprintf(tr, sizeof(tr), "%s/selfmod.db", systest_tmpdir);
 			r = vmsim_exec(tr, NULL, prog, modes[mo], NULL);
 			snprintf(want, sizeof(want), "selfmod %s: 1 2", modes[mo]);
 			stale = trace_count(tr, "stale_ifetch");
@@ -635,7 +552,7 @@ test_icache(void)
 				ok(r.status == 0 && strstr(r.out, want) && stale == 0 && syncs > 0,
 				    "%s selfmod with %s: icache_sync logged (%d), no stale_ifetch",
 				    arches[a], modes[mo], syncs);
-			run_free(&r);
+			systest_run_free(&r);
 		}
 	}
 }
@@ -650,12 +567,8 @@ main(int argc, char **argv)
 	vmsim = argv[1];
 	guest_dir = argv[2];
 	expected_dir = argv[3];
-	snprintf(tmpdir, sizeof(tmpdir), "%s/vmsim-test-XXXXXX",
-	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (mkdtemp(tmpdir) == NULL) {
-		perror("mkdtemp");
+	if (systest_init() != 0)
 		return 2;
-	}
 	test_output();
 	test_touch_pages();
 	test_determinism();
@@ -663,12 +576,6 @@ main(int argc, char **argv)
 	test_wild_pointers();
 	test_files();
 	test_icache();
-	{
-		char cmd[400];
-
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-		if (system(cmd) != 0)
-			printf("# could not remove %s\n", tmpdir);
-	}
+	systest_cleanup();
 	return tap_done();
 }

@@ -11,6 +11,7 @@
  * usage: test_trace_tools VMSIM GUEST_DIR EXPECTED_DIR GOLDEN_DIR
  */
 #include "tests/tap.h"
+#include "tests/sys/systest.h"
 #include "sim/base/base.h"
 #include "sim/sha256.h"
 
@@ -29,107 +30,29 @@
  * cannot know that, and snprintf truncates safely anyway. */
 #pragma GCC diagnostic ignored "-Wformat-truncation"
 
-extern char **environ;
 
 static const char *vmsim, *guest_dir, *expected_dir, *golden_dir;
-static char tmpdir[256];
 static const char *const arches[] = { "mips", "mipsel", "amd64" };
 
-struct run {
-	int status;		/* exit status, or -1 if killed by a signal */
-	char *out, *err;
-	size_t outlen;
-};
 
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
 
-	if (f == NULL)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	if (buf == NULL || fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		free(buf);
-		fclose(f);
-		return NULL;
-	}
-	buf[n] = '\0';
-	fclose(f);
-	if (len)
-		*len = (size_t)n;
-	return buf;
-}
-
-static int
-spit(const char *path, const void *data, size_t len)
-{
-	FILE *f = fopen(path, "wb");
-	int rv = 0;
-
-	if (f == NULL)
-		return -1;
-	if (fwrite(data, 1, len, f) != len)
-		rv = -1;
-	if (fclose(f) != 0)
-		rv = -1;
-	return rv;
-}
 
 static int
 copy_file(const char *from, const char *to)
 {
 	size_t len;
-	char *d = slurp(from, &len);
+	char *d = systest_slurp(from, &len);
 	int rv;
 
 	if (d == NULL)
 		return -1;
-	rv = spit(to, d, len);
+	rv = systest_spit(to, d, len);
 	free(d);
 	return rv;
 }
 
 /* Run argv (NULL-terminated) in directory cwd (or ours), capturing
  * stdout and stderr. */
-static struct run
-run_in(const char *cwd, char *const argv[])
-{
-	struct run r = { .status = -1 };
-	char outp[300], errp[300];
-	posix_spawn_file_actions_t fa;
-	pid_t pid;
-	int st;
-
-	snprintf(outp, sizeof(outp), "%s/out", tmpdir);
-	snprintf(errp, sizeof(errp), "%s/err", tmpdir);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 1, outp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	posix_spawn_file_actions_addopen(&fa, 2, errp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	if (cwd != NULL)
-		posix_spawn_file_actions_addchdir_np(&fa, cwd);
-	if (posix_spawn(&pid, argv[0], &fa, NULL, argv, environ) != 0) {
-		posix_spawn_file_actions_destroy(&fa);
-		r.out = strdup("");
-		r.err = strdup("spawn failed");
-		return r;
-	}
-	posix_spawn_file_actions_destroy(&fa);
-	waitpid(pid, &st, 0);
-	r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-	r.out = slurp(outp, &r.outlen);
-	r.err = slurp(errp, NULL);
-	if (r.out == NULL)
-		r.out = strdup("");
-	if (r.err == NULL)
-		r.err = strdup("");
-	return r;
-}
 
 /* vmsim with up to 12 arguments (NULL-terminated list). */
 static struct run
@@ -146,14 +69,7 @@ vm(const char *cwd, const char *a0, ...)
 		n++;
 	va_end(ap);
 	argv[n] = NULL;
-	return run_in(cwd, argv);
-}
-
-static void
-run_free(struct run *r)
-{
-	free(r->out);
-	free(r->err);
+	return systest_run(cwd, argv);
 }
 
 /* The first line of s, for a one-line TAP message. */
@@ -169,7 +85,7 @@ line1(const char *s, char *buf, size_t len)
 static void
 tpath(char *buf, size_t len, const char *name)
 {
-	snprintf(buf, len, "%s/%s", tmpdir, name);
+	snprintf(buf, len, "%s/%s", systest_tmpdir, name);
 }
 
 static void
@@ -246,17 +162,17 @@ test_replay_clean(void)
 				    NULL);
 			if (!ok(r.status == 0, "%s %s: exec with a trace (status %d)", arches[a],
 			    progs[p].prog, r.status)) {
-				run_free(&r);
+				systest_run_free(&r);
 				continue;
 			}
-			run_free(&r);
+			systest_run_free(&r);
 			r = vm(NULL, "replay", t, NULL);
 			ok(r.status == 0 && strncmp(r.out, "replay: ", 8) == 0 &&
 			    strstr(r.out, " events identical\n") != NULL &&
 			    strchr(r.out, '\n')[1] == '\0',
 			    "%s %s: replay is clean: %s%s", arches[a], progs[p].prog,
 			    line1(r.out, l, sizeof(l)), r.status ? r.err : "");
-			run_free(&r);
+			systest_run_free(&r);
 		}
 	}
 }
@@ -287,7 +203,7 @@ test_replay_alone(void)
 	r = vm(NULL, "exec", "--quiet", "--root", root, "--trace", t, prog, "/data.txt", NULL);
 	ok(r.status == 0 && strstr(r.out, "file_mmap: 0 failures") != NULL,
 	    "file_mmap from a temporary copy with a temporary root");
-	run_free(&r);
+	systest_run_free(&r);
 	/* The trace moves; the program, its root and guest/ are not there. */
 	{
 		char moved[300];
@@ -302,7 +218,7 @@ test_replay_alone(void)
 		ok(r.status == 0 && strstr(r.out, "events identical") != NULL,
 		    "replay works from the trace alone (no program, no root, no guest/): %s%s",
 		    line1(r.out, l, sizeof(l)), r.status ? r.err : "");
-		run_free(&r);
+		systest_run_free(&r);
 		ok(q_int(moved, "SELECT count(*) FROM input WHERE role = 'file' AND "
 		    "name = '/data.txt'") == 1, "the root file is an input of the trace");
 	}
@@ -379,7 +295,7 @@ test_tampered(void)
 		tpath(t, sizeof(t), "tamper.db");
 		tpath(t2, sizeof(t2), "tamper2.db");
 		r = vm(NULL, "exec", "--quiet", "--trace", t, prog, NULL);
-		run_free(&r);
+		systest_run_free(&r);
 		copy_file(t, t2);
 
 		/* One byte of the stored binary changed: a hash error. */
@@ -389,7 +305,7 @@ test_tampered(void)
 		ok(r.status == 2 && strstr(r.err, "does not match its SHA-256") != NULL,
 		    "%s: replay of a tampered blob: exit 2, hash error (%d: %s)", arches[a],
 		    r.status, line1(r.err, l, sizeof(l)));
-		run_free(&r);
+		systest_run_free(&r);
 
 		/* A consistent forgery (new SHA-256) that moves the entry point
 		 * by 4 bytes: replay diverges at the exec event, seq of exec. */
@@ -407,18 +323,18 @@ test_tampered(void)
 			    "%s: replay of the forged binary diverges at the exec event (seq %lld) "
 			    "and shows the code (%d: %s)", arches[a], seq, r.status,
 			    line1(r.out, l, sizeof(l)));
-			run_free(&r);
+			systest_run_free(&r);
 		}
 		/* A damaged event row: the digest says so. */
 		copy_file(t2, t);
 		r = vm(NULL, "exec", "--quiet", "--trace", t, prog, NULL);
-		run_free(&r);
+		systest_run_free(&r);
 		q_exec(t, "UPDATE event SET va = va + 4096 WHERE seq = 2");
 		r = vm(NULL, "replay", t, NULL);
 		ok(r.status == 2 && strstr(r.err, "digest") != NULL,
 		    "%s: an altered event row is reported as damage (%d: %s)", arches[a],
 		    r.status, line1(r.err, l, sizeof(l)));
-		run_free(&r);
+		systest_run_free(&r);
 	}
 }
 
@@ -436,7 +352,7 @@ test_until_set(void)
 		tpath(t, sizeof(t), "until.db");
 		tpath(w, sizeof(w), "whatif.db");
 		r = vm(NULL, "exec", "--quiet", "--trace", t, prog, "10", NULL);
-		run_free(&r);
+		systest_run_free(&r);
 		n = q_int(t, "SELECT max(seq) FROM event WHERE kind = 'page_fault' AND "
 		    "type = 'zero_fill'");
 		snprintf(seq, sizeof(seq), "%lld", n);
@@ -448,11 +364,11 @@ test_until_set(void)
 		    strstr(r.out, "page tables of pid 1") != NULL && strstr(r.out, "=> ") != NULL,
 		    "%s: replay --until %s prints the vm_map, the TLB and the PTEs (%d: %s)",
 		    arches[a], seq, r.status, line1(r.out, l, sizeof(l)));
-		run_free(&r);
+		systest_run_free(&r);
 		r = vm(NULL, "replay", t, "--until", "999999", NULL);
 		ok(r.status == 2 && strstr(r.err, "only") != NULL,
 		    "%s: --until beyond the end: exit 2", arches[a]);
-		run_free(&r);
+		systest_run_free(&r);
 
 		r = vm(NULL, "replay", t, "--set", "tlb_entries=4", "--set", "cost.syscall=70",
 		    "--trace", w, NULL);
@@ -461,7 +377,7 @@ test_until_set(void)
 		    "'$.cost.syscall') FROM run") == 70,
 		    "%s: replay --set tlb_entries=4 --set cost.syscall=70 writes a new trace (%d %s)",
 		    arches[a], r.status, r.err);
-		run_free(&r);
+		systest_run_free(&r);
 		ok(q_int(w, "SELECT count(*) FROM event") > 0 &&
 		    q_int(w, "SELECT json_extract(totals, '$.cycles') FROM run") !=
 		    q_int(t, "SELECT json_extract(totals, '$.cycles') FROM run"),
@@ -471,16 +387,16 @@ test_until_set(void)
 		r = vm(NULL, "replay", w, NULL);
 		ok(r.status == 0 && strstr(r.out, "events identical") != NULL,
 		    "%s: the what-if trace replays clean", arches[a]);
-		run_free(&r);
+		systest_run_free(&r);
 		r = vm(NULL, "replay", t, "--set", "no_such=1", "--trace", w, NULL);
 		ok(r.status == 2 && strstr(r.err, "no such setting") != NULL,
 		    "%s: --set of an unknown key: exit 2 (%s)", arches[a],
 		    line1(r.err, l, sizeof(l)));
-		run_free(&r);
+		systest_run_free(&r);
 		r = vm(NULL, "replay", t, "--set", "tlb_entries=4", NULL);
 		ok(r.status == 2 && strstr(r.err, "--trace") != NULL,
 		    "%s: --set without --trace: exit 2", arches[a]);
-		run_free(&r);
+		systest_run_free(&r);
 	}
 }
 
@@ -497,17 +413,17 @@ test_diff(void)
 	tpath(b, sizeof(b), "diff-b.db");
 	tpath(c, sizeof(c), "diff-c.db");
 	tpath(d, sizeof(d), "diff-d.db");
-	run_free((r = vm(NULL, "exec", "--quiet", "--trace", a, prog, "100", NULL), &r));
-	run_free((r = vm(NULL, "exec", "--quiet", "--trace", b, prog, "100", NULL), &r));
-	run_free((r = vm(NULL, "exec", "--quiet", "--tlb-entries", "8", "--trace", c, prog,
+	systest_run_free((r = vm(NULL, "exec", "--quiet", "--trace", a, prog, "100", NULL), &r));
+	systest_run_free((r = vm(NULL, "exec", "--quiet", "--trace", b, prog, "100", NULL), &r));
+	systest_run_free((r = vm(NULL, "exec", "--quiet", "--tlb-entries", "8", "--trace", c, prog,
 	    "100", NULL), &r));
-	run_free((r = vm(NULL, "exec", "--quiet", "--cost", "syscall=51", "--trace", d, prog,
+	systest_run_free((r = vm(NULL, "exec", "--quiet", "--cost", "syscall=51", "--trace", d, prog,
 	    "100", NULL), &r));
 
 	r = vm(NULL, "diff", a, b, NULL);
 	ok(r.status == 0 && strstr(r.out, " 0 differ, 0 beyond") != NULL,
 	    "diff of two identical runs: exit 0 (%d)", r.status);
-	run_free(&r);
+	systest_run_free(&r);
 
 	r = vm(NULL, "diff", a, c, NULL);
 	ok(r.status == 1 && strstr(r.out, "config: tlb_entries 0 -> 8") != NULL &&
@@ -516,44 +432,44 @@ test_diff(void)
 	    strstr(r.out, "proc.mips-touch_pages#0.tlb_misses") != NULL,
 	    "diff of 48 vs 8 TLB entries: exit 1, the miss difference in totals, events, "
 	    "regions and the process (%d)", r.status);
-	run_free(&r);
+	systest_run_free(&r);
 	r = vm(NULL, "diff", a, c, "--tolerance", "100000000", NULL);
 	ok(r.status == 0, "an absolute tolerance larger than any change: exit 0 (%d)",
 	    r.status);
-	run_free(&r);
+	systest_run_free(&r);
 	r = vm(NULL, "diff", a, c, "--tolerance", "100000000", "--threshold",
 	    "total.tlb_miss*=0", NULL);
 	ok(r.status == 1 && strstr(r.out, "BEYOND") != NULL,
 	    "a per-metric threshold overrides it: exit 1 (%d)", r.status);
-	run_free(&r);
+	systest_run_free(&r);
 
 	r = vm(NULL, "diff", a, d, NULL);
 	ok(r.status == 1, "syscall cost 50 vs 51: cycles differ, exit 1 (%d)", r.status);
-	run_free(&r);
+	systest_run_free(&r);
 	r = vm(NULL, "diff", a, d, "--tolerance", "2%", NULL);
 	ok(r.status == 0 && strstr(r.out, "total.cycles") != NULL,
 	    "... within --tolerance 2%%: exit 0 (%d: %s)", r.status, line1(r.err, l, sizeof(l)));
-	run_free(&r);
+	systest_run_free(&r);
 	r = vm(NULL, "diff", a, d, "--tolerance", "0.0001%", NULL);
 	ok(r.status == 1, "... beyond --tolerance 0.0001%%: exit 1 (%d)", r.status);
-	run_free(&r);
+	systest_run_free(&r);
 
 	r = vm(NULL, "diff", a, c, "--format", "json", NULL);
 	ok(r.status == 1 && r.out[0] == '{' && strstr(r.out, "\"metric\":\"total.tlb_misses\"") &&
 	    strstr(r.out, "\"beyond\":") != NULL && strstr(r.out, "\"config_changes\":[{") != NULL,
 	    "--format json");
-	run_free(&r);
+	systest_run_free(&r);
 	r = vm(NULL, "diff", a, c, "--format", "csv", NULL);
 	ok(r.status == 1 && strncmp(r.out, "metric,a,b,delta,change_pct,within\n", 35) == 0 &&
 	    strstr(r.out, "\ntotal.tlb_misses,") != NULL, "--format csv");
-	run_free(&r);
+	systest_run_free(&r);
 	r = vm(NULL, "diff", a, c, "--format", "markdown", NULL);
 	ok(r.status == 1 && strstr(r.out, "| metric | A | B |") != NULL &&
 	    strstr(r.out, "| `total.tlb_misses` |") != NULL, "--format markdown");
-	run_free(&r);
+	systest_run_free(&r);
 	r = vm(NULL, "diff", a, c, "--tolerance", "lots", NULL);
 	ok(r.status == 2, "a bad --tolerance: exit 2");
-	run_free(&r);
+	systest_run_free(&r);
 }
 
 /* ---- 6. show, stats ----------------------------------------------------- */
@@ -567,7 +483,7 @@ test_show_stats(void)
 
 		gpath(prog, sizeof(prog), arches[a], "touch_pages");
 		tpath(t, sizeof(t), "show.db");
-		run_free((r = vm(NULL, "exec", "--quiet", "--trace", t, prog, "10", NULL), &r));
+		systest_run_free((r = vm(NULL, "exec", "--quiet", "--trace", t, prog, "10", NULL), &r));
 		r = vm(NULL, "show", t, "--kind", "page_fault/zero_fill", "--limit", "5", NULL);
 		{
 			int lines = 0, insns = 0;
@@ -581,16 +497,16 @@ test_show_stats(void)
 			    "faulting instruction (%d rows, %d disassembled)", arches[a], lines - 1,
 			    insns);
 		}
-		run_free(&r);
+		systest_run_free(&r);
 		r = vm(NULL, "show", t, "--va", "0x1000-0x2000", "--cycles", "0-1", NULL);
 		ok(r.status == 0 && strchr(r.out, '\n')[1] == '\0',
 		    "%s: show with an empty VA range: only the header", arches[a]);
-		run_free(&r);
+		systest_run_free(&r);
 		r = vm(NULL, "stats", t, NULL);
 		ok(r.status == 0 && strstr(r.out, "totals:") && strstr(r.out, "events by kind:") &&
 		    strstr(r.out, "page_fault/zero_fill") && strstr(r.out, "processes:") &&
 		    strstr(r.out, "events by region:"), "%s: stats prints the summary", arches[a]);
-		run_free(&r);
+		systest_run_free(&r);
 	}
 }
 
@@ -614,7 +530,7 @@ expect_bad(const char *what, const char *path, const char *word)
 		    strstr(r.err, word) != NULL,
 		    "%s %s: exit 2 with a message (%d: %s)", cmds[c], what, r.status,
 		    line1(r.err, l, sizeof(l)));
-		run_free(&r);
+		systest_run_free(&r);
 	}
 }
 
@@ -629,13 +545,13 @@ test_bad_input(void)
 	gpath(prog, sizeof(prog), "mips", "glibc_hello");
 	tpath(good, sizeof(good), "good.db");
 	r = vm(NULL, "exec", "--quiet", "--trace", good, prog, NULL);
-	run_free(&r);
-	img = slurp(good, &len);
+	systest_run_free(&r);
+	img = systest_slurp(good, &len);
 	if (!ok(img != NULL && len > 8 * 4096, "a good trace of %zu bytes", len))
 		return;
 
 	tpath(p, sizeof(p), "truncated.db");
-	spit(p, img, len / 2);
+	systest_spit(p, img, len / 2);
 	expect_bad("of a truncated trace", p, "damaged or truncated");
 
 	/* Overwrite pages in the middle (page-aligned, 4 KiB pages). */
@@ -647,7 +563,7 @@ test_bad_input(void)
 		memcpy(bad, img, len);
 		memset(bad + off, 0xa5, 4096);
 		tpath(p, sizeof(p), "corrupt.db");
-		spit(p, bad, len);
+		systest_spit(p, bad, len);
 		snprintf(what, sizeof(what), "of a trace with page %zu overwritten", off / 4096);
 		expect_bad(what, p, "damaged");
 		free(bad);
@@ -664,7 +580,7 @@ test_bad_input(void)
 			memcpy(bad, img, len);
 			memset(bad + off, 0x5a, MIN((size_t)24, len - off));
 			tpath(p, sizeof(p), "smash.db");
-			spit(p, bad, len);
+			systest_spit(p, bad, len);
 			free(bad);
 			for (int c = 0; c < 2; c++) {
 				struct run r = vm(NULL, c ? "stats" : "replay", p, NULL);
@@ -674,7 +590,7 @@ test_bad_input(void)
 				    (r.status == 2 && strncmp(r.err, "vmsim: ", 7) != 0))
 					crashes++;
 				caught += r.status == 2;
-				run_free(&r);
+				systest_run_free(&r);
 			}
 		}
 		ok(crashes == 0, "24-byte overwrites at %d places: no crash, no unexplained "
@@ -690,7 +606,7 @@ test_bad_input(void)
 		ok(r.status == 2 && strstr(r.err, "counter digest") != NULL,
 		    "an altered counter row is reported as damage (%d: %s)", r.status,
 		    line1(r.err, l, sizeof(l)));
-		run_free(&r);
+		systest_run_free(&r);
 	}
 
 	tpath(p, sizeof(p), "foreign.db");
@@ -710,7 +626,7 @@ test_bad_input(void)
 	expect_bad("of a newer-schema trace", p, "newer");
 
 	tpath(p, sizeof(p), "text.db");
-	spit(p, "this is not a database at all, just some text\n", 47);
+	systest_spit(p, "this is not a database at all, just some text\n", 47);
 	expect_bad("of a text file", p, "not an SQLite database");
 
 	tpath(p, sizeof(p), "missing.db");
@@ -743,9 +659,9 @@ test_golden(void)
 			/* In the guest directory, named as scripts/update-goldens does. */
 			r = vm(guest_dir, "exec", "--quiet", "--trace", t, prog, progs[p].a1,
 			    progs[p].a2, NULL);
-			run_free(&r);
+			systest_run_free(&r);
 			r = vm(NULL, "dump", t, NULL);
-			want = slurp(gold, NULL);
+			want = systest_slurp(gold, NULL);
 			if (want != NULL && r.status == 0 && strcmp(want, r.out) == 0) {
 				ok(1, "%s: the fresh trace matches traces/golden/%s.txt", prog, prog);
 			} else {
@@ -773,20 +689,9 @@ test_golden(void)
 				}
 			}
 			free(want);
-			run_free(&r);
+			systest_run_free(&r);
 		}
 	}
-}
-
-static void
-rm_tree(const char *dir)
-{
-	char *argv[] = { "/bin/rm", "-rf", (char *)dir, NULL };
-	pid_t pid;
-	int st;
-
-	if (posix_spawn(&pid, argv[0], NULL, NULL, argv, environ) == 0)
-		waitpid(pid, &st, 0);
 }
 
 int
@@ -805,12 +710,8 @@ main(int argc, char **argv)
 	guest_dir = argv[2];
 	expected_dir = argv[3];
 	golden_dir = argv[4];
-	snprintf(tmpdir, sizeof(tmpdir), "%s/vmsim-tools-XXXXXX",
-	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (mkdtemp(tmpdir) == NULL) {
-		perror("mkdtemp");
+	if (systest_init() != 0)
 		return 2;
-	}
 	test_replay_clean();
 	test_replay_alone();
 	test_tampered();
@@ -819,7 +720,7 @@ main(int argc, char **argv)
 	test_show_stats();
 	test_bad_input();
 	test_golden();
-	rm_tree(tmpdir);
+	systest_cleanup();
 	free((char *)vmsim);
 	return tap_done();
 }
