@@ -73,7 +73,7 @@ cost_defaults(struct cost_table *c, enum sim_arch arch)
 		c->insn_fp = 4;
 		c->l1_hit = 4;
 		c->tlb_l2_hit = 7;
-		c->walk_step = 1;
+		c->walk_step = 8;	/* per level: the walker's own work; loads extra */
 	}
 }
 

@@ -4,10 +4,10 @@
  * #PF after a hardware walk), the retry after the kernel resolved them,
  * and the host view update that lets Unicorn's access land on the frame.
  *
- * The fast path (mmu_access in mmu.h) is one tag compare against the
- * micro-TLB; this file is the slow path.  Cycle charges follow the cost
- * table (mmu/cost.h); caches are modelled in a later layer, so today a
- * physical access costs l1_hit.
+ * The fast path (mmu_access in mmu.h) is a tag compare against the
+ * micro-TLB and an inline probe of L1; this file is the slow path.  Cycle
+ * charges follow the cost table (mmu/cost.h): physical accesses cost the
+ * latency of the cache level that supplied them (mmu/cache.h).
  */
 #include "mmu/mmu.h"
 #include "mmu/view.h"
@@ -129,7 +129,8 @@ mmu_cache_slow(struct mmu_cpu *cpu, vm_paddr_t pa, unsigned size,
 		/* Executing bytes the I-cache holds from before a store: the
 		 * program forgot SYNCI/cacheflush.  The engine runs the new
 		 * bytes (Unicorn stays coherent); the model logs the fault. */
-		struct event ev = event_make(EV_STALE_IFETCH, NULL, 0);
+		struct event ev = event_make(EV_STALE_IFETCH, NULL,
+		    trunc_page(cpu->fetch_va) | (pa & PAGE_MASK));
 
 		ev.pa = pa;
 		snprintf(ev.detail, sizeof(ev.detail), "I-cache line %#llx is stale",

@@ -127,6 +127,7 @@ struct mmu_cpu {
 	/* --din: the reference stream, physical addresses; NULL when off. */
 	struct din_sink *din;
 	unsigned din_granule;
+	vm_offset_t fetch_va;		/* the block being fetched (for stale_ifetch) */
 };
 
 struct prng;
@@ -134,8 +135,6 @@ struct prng;
 void mmu_cpu_init(struct mmu_cpu *cpu, int id, enum sim_arch arch,
     struct physmem *pm, const struct cost_table *cost, struct prng *prng,
     unsigned tlb_entries, unsigned tlb_wired);
-/* Switch the translation context (MIPS EntryHi ASID / amd64 CR3+PCID,
- * no flush) and the host view. */
 /*
  * Give cpu its caches: L1 I and D of the given geometries over L2
  * (shared_l2, or a private one of geometry l2 when shared_l2 is NULL).
@@ -148,6 +147,8 @@ void mmu_cpu_fini(struct mmu_cpu *cpu);
 void mmu_cpu_tlb_geom(struct mmu_cpu *cpu, const struct tlb_amd64_geom *g);
 /* The counters, with the cache-derived ones filled in. */
 void mmu_counters_read(const struct mmu_cpu *cpu, uint64_t out[MMU_NCTR]);
+/* Switch the translation context (MIPS EntryHi ASID / amd64 CR3+PCID,
+ * no flush) and the host view. */
 void mmu_set_asid(struct mmu_cpu *cpu, uint8_t asid);
 void mmu_set_cr3(struct mmu_cpu *cpu, uint64_t cr3, uint16_t pcid);
 void mmu_set_view(struct mmu_cpu *cpu, struct mmu_view *view);
@@ -240,6 +241,7 @@ mmu_fetch(struct mmu_cpu *cpu, vm_offset_t va, unsigned size)
 	while (size > 0) {
 		unsigned n = (unsigned)MIN((vm_offset_t)size, PAGE_SIZE - (va & PAGE_MASK));
 
+		cpu->fetch_va = va;
 		if (mmu_access(cpu, va, n, MMU_FETCH) != 0)
 			return -1;
 		va += n;

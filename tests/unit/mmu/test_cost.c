@@ -44,7 +44,7 @@ main(void)
 	    m.walk_step == 0, "defaults: MIPS (no walker, no STLB)");
 	ok(c.insn_alu == 1 && c.insn_mul == 3 && c.insn_div == 25 && c.tlb_hit == 0 &&
 	    c.tlb_l2_hit == 7 && c.l1_hit == 4 && c.l2_hit == 12 && c.mem == 100 &&
-	    c.walk_step == 1 && c.exc_entry == 10 && c.exc_return == 5 &&
+	    c.walk_step == 8 && c.exc_entry == 10 && c.exc_return == 5 &&
 	    c.refill_insns == 0 && c.syscall == 50 && c.page_zero == 256 &&
 	    c.page_copy == 512, "defaults: amd64 (no refill handler)");
 	cost_defaults(&c, ARCH_MIPSEL);
