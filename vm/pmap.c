@@ -170,6 +170,41 @@ pmap_extract(struct pmap *pmap, vm_offset_t va)
 	return (pmap_md()->extract(pmap, va));
 }
 
+/*
+ * Machine independent: both machines answer pmap_prot and pmap_extract.
+ * (MIPS: a writable PTE counts as allowing write before its first store
+ * sets D; the caller dirties the page itself, as quick_hold does.)
+ */
+vm_page_t
+pmap_extract_and_hold(struct pmap *pmap, vm_offset_t va, vm_prot_t prot)
+{
+	vm_paddr_t pa;
+	vm_page_t m;
+
+	prot &= VM_PROT_ALL;
+	if ((pmap_md()->prot(pmap, va) & prot) != prot ||
+	    (pa = pmap_md()->extract(pmap, va)) == 0)
+		return (NULL);
+	if ((m = PHYS_TO_VM_PAGE(trunc_page(pa))) == NULL ||
+	    (m->flags & PG_FICTITIOUS) != 0)
+		return (NULL);
+	vm_page_hold(m);
+	return (m);
+}
+
+void
+pmap_change_wiring(struct pmap *pmap, vm_offset_t va, bool wired)
+{
+	pmap_md()->change_wiring(pmap, trunc_page(va), wired);
+	pmap_assert_consistent(pmap, "pmap_change_wiring");
+}
+
+unsigned long
+pmap_wired_count(struct pmap *pmap)
+{
+	return (pmap->pm_wired);
+}
+
 vm_prot_t
 pmap_prot(struct pmap *pmap, vm_offset_t va)
 {
@@ -187,10 +222,6 @@ pmap_activate(struct pmap *pmap, struct mmu_cpu *cpu)
 	pmap_assert_consistent(pmap, "pmap_activate");
 }
 
-/*
- * Zero / copy a whole frame through the direct map.  No cycles are
- * charged here: the caller knows on whose behalf (cost->page_zero).
- */
 /*
  * Charge the CPU the kernel runs on (the event context's CPU) for zeroing
  * or copying the page at dst_pa: the fixed page_zero / page_copy cycles of

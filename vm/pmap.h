@@ -51,6 +51,16 @@ void pmap_remove(struct pmap *pmap, vm_offset_t sva, vm_offset_t eva);
 void pmap_protect(struct pmap *pmap, vm_offset_t sva, vm_offset_t eva, vm_prot_t prot);
 /* The physical address va maps to, or 0 (not mapped). */
 vm_paddr_t pmap_extract(struct pmap *pmap, vm_offset_t va);
+/*
+ * The page va maps, held (vm_page_hold), if the mapping allows prot; NULL
+ * if va is not mapped, not with prot, or maps memory without a vm_page
+ * (device memory).  (FreeBSD pmap_extract_and_hold.)
+ */
+vm_page_t pmap_extract_and_hold(struct pmap *pmap, vm_offset_t va, vm_prot_t prot);
+/* Set or clear the wired attribute of va's mapping (no-op if none). */
+void pmap_change_wiring(struct pmap *pmap, vm_offset_t va, bool wired);
+/* Wired mappings in pmap. */
+unsigned long pmap_wired_count(struct pmap *pmap);
 /* The mapping's protection as the tables say (VM_PROT_NONE if none). */
 vm_prot_t pmap_prot(struct pmap *pmap, vm_offset_t va);
 /* Make pmap the one cpu translates with (MIPS: ASID; amd64: CR3/PCID). */

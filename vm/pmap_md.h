@@ -74,6 +74,7 @@ struct pmap_ops {
 	void (*protect)(struct pmap *pmap, vm_offset_t sva, vm_offset_t eva,
 	    vm_prot_t prot);
 	vm_paddr_t (*extract)(struct pmap *pmap, vm_offset_t va);
+	void (*change_wiring)(struct pmap *pmap, vm_offset_t va, bool wired);
 	vm_prot_t (*prot)(struct pmap *pmap, vm_offset_t va);
 	void (*activate)(struct pmap *pmap, struct mmu_cpu *cpu);
 	int (*tlb_refill)(struct mmu_cpu *cpu, vm_offset_t va);

@@ -10,9 +10,15 @@
  * depends only on the sequence of operations, so runs stay reproducible,
  * and every traversal is in pindex order.
  *
- * XXX: no object collapse yet (VM-SPEC: "collapse when a shadow's backer
- * has one reference"): shadow chains only shrink when their objects die.
- * XXX: no swap accounting (cred/charge) yet.
+ * Shadow chains collapse as FreeBSD's do (vm_object_collapse): a backer
+ * only its shadow references is merged into the shadow, and a backer the
+ * shadow hides completely is bypassed.  Anonymous objects carry their
+ * swap charge (cred, charge), given back when they die.
+ *
+ * XXX: the pmap has no pv lists, so pages freed by a collapse (hidden by
+ * the shadow's own copies) are not unmapped here; this is safe because a
+ * backer with one reference is reachable only through its shadow, whose
+ * users replaced their mappings of the hidden page when they copied it.
  * XXX: a vnode object dies with its last reference (FreeBSD keeps it, and
  * its pages, cached while the vnode lives).
  */
@@ -22,13 +28,86 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vm/swap_pager.h"
+#include "vm/ucred.h"
+
 static uint64_t vm_object_next_id = 1;
 static unsigned long vm_object_live;
+static struct vm_object *vm_object_all;		/* list of live objects */
+static unsigned long vm_object_resident;	/* real pages in objects */
 
+static int vm_object_check_links(struct vm_object *obj, char *msg,
+    size_t msglen);
+
+/* Default and swap objects without a vnode: anonymous memory, which may
+ * be shadowed, collapsed and charged. */
+static bool
+vm_object_anon(const struct vm_object *obj)
+{
+	return (obj->vp == NULL &&
+	    (obj->type == OBJT_DEFAULT || obj->type == OBJT_SWAP));
+}
+
+struct vm_object *
+vm_object_first(void)
+{
+	return (vm_object_all);
+}
+
+struct vm_object *
+vm_object_next(struct vm_object *obj)
+{
+	return (obj->all_next);
+}
+
+unsigned long
+vm_object_resident_total(void)
+{
+	return (vm_object_resident);
+}
+
+/* Make obj a shadow of backer in the backer's list (no reference taken). */
+static void
+vm_object_shadow_link(struct vm_object *obj, struct vm_object *backer)
+{
+	obj->shadow_prev = NULL;
+	obj->shadow_next = backer->shadow_head;
+	if (backer->shadow_head != NULL)
+		backer->shadow_head->shadow_prev = obj;
+	backer->shadow_head = obj;
+	backer->shadow_count++;
+}
+
+/* Take obj out of its backer's list of shadows (no reference dropped). */
+static void
+vm_object_shadow_unlink(struct vm_object *obj)
+{
+	struct vm_object *backer = obj->backing_object;
+
+	KASSERT(backer != NULL && backer->shadow_count > 0,
+	    ("vm_object_shadow_unlink: object %llu has no backer list",
+	    (unsigned long long)obj->id));
+	if (obj->shadow_prev != NULL)
+		obj->shadow_prev->shadow_next = obj->shadow_next;
+	else
+		backer->shadow_head = obj->shadow_next;
+	if (obj->shadow_next != NULL)
+		obj->shadow_next->shadow_prev = obj->shadow_prev;
+	obj->shadow_next = obj->shadow_prev = NULL;
+	backer->shadow_count--;
+}
+
+/*
+ * Start afresh (a new machine): numbering from 1, and no live objects —
+ * the previous machine's objects, if any are left, are forgotten.
+ */
 void
 vm_object_init(void)
 {
 	vm_object_next_id = 1;
+	vm_object_all = NULL;
+	vm_object_live = 0;
+	vm_object_resident = 0;
 }
 
 unsigned long
@@ -167,6 +246,8 @@ vm_object_page_enter(struct vm_object *obj, vm_page_t m)
 	obj->root = m;
 	m->object = obj;
 	obj->resident_page_count++;
+	if ((m->flags & PG_FICTITIOUS) == 0)
+		vm_object_resident++;
 }
 
 /* Take m out of obj's tree. */
@@ -193,6 +274,8 @@ vm_object_page_leave(struct vm_object *obj, vm_page_t m)
 	m->left = m->right = NULL;
 	m->object = NULL;
 	obj->resident_page_count--;
+	if ((m->flags & PG_FICTITIOUS) == 0)
+		vm_object_resident--;
 }
 
 /*
@@ -214,6 +297,10 @@ vm_object_allocate(enum vm_object_type type, vm_pindex_t npages)
 	if (type == OBJT_DEFAULT || type == OBJT_SWAP)
 		obj->flags |= OBJ_ONEMAPPING;
 	obj->id = vm_object_next_id++;
+	obj->all_next = vm_object_all;
+	if (vm_object_all != NULL)
+		vm_object_all->all_prev = obj;
+	vm_object_all = obj;
 	vm_object_live++;
 	return (obj);
 }
@@ -231,9 +318,10 @@ vm_object_reference(struct vm_object *obj)
 
 /*
  * Last reference gone: free every page (wired pages are only taken out of
- * the object: their wirer still owns them), detach from the backer and the
- * vnode, free the struct.  The caller drops the backer's reference.
- * The pages must no longer be mapped (vm_map_delete removed them).
+ * the object: their wirer still owns them), give back the swap charge,
+ * detach from the backer and the vnode, free the struct.  The caller
+ * drops the backer's reference.  The pages must no longer be mapped
+ * (vm_map_delete removed them).
  */
 static void
 vm_object_terminate(struct vm_object *obj)
@@ -254,8 +342,14 @@ vm_object_terminate(struct vm_object *obj)
 	    "still has %d shadows", (unsigned long long)obj->id,
 	    obj->shadow_count));
 	if (obj->backing_object != NULL) {
-		obj->backing_object->shadow_count--;
+		vm_object_shadow_unlink(obj);
 		obj->backing_object = NULL;
+	}
+	if (obj->cred != NULL) {
+		swap_release_by_cred(obj->charge, obj->cred);
+		crfree(obj->cred);
+		obj->cred = NULL;
+		obj->charge = 0;
 	}
 	if (obj->vp != NULL) {
 		KASSERT(obj->vp->object == obj, ("vm_object_terminate: vnode "
@@ -265,6 +359,12 @@ vm_object_terminate(struct vm_object *obj)
 		obj->vp = NULL;
 	}
 	obj->type = OBJT_DEAD;
+	if (obj->all_prev != NULL)
+		obj->all_prev->all_next = obj->all_next;
+	else
+		vm_object_all = obj->all_next;
+	if (obj->all_next != NULL)
+		obj->all_next->all_prev = obj->all_prev;
 	free(obj);
 	vm_object_live--;
 }
@@ -272,21 +372,129 @@ vm_object_terminate(struct vm_object *obj)
 /*
  * Drop one reference to obj (NULL is allowed).  The last reference
  * terminates the object and then drops the reference it held on its
- * backer, down the chain as far as references run out.
+ * backer, down the chain as far as references run out.  As in FreeBSD,
+ * an anonymous object left with one reference becomes OBJ_ONEMAPPING if
+ * nothing shadows it, and if that reference is its only shadow's, the
+ * shadow collapses it (vm_object_collapse).
  */
 void
 vm_object_deallocate(struct vm_object *obj)
 {
-	struct vm_object *backer;
+	struct vm_object *backer, *robj;
 
 	while (obj != NULL) {
 		KASSERT(obj->ref_count > 0, ("vm_object_deallocate: object %llu "
 		    "has no references", (unsigned long long)obj->id));
-		if (--obj->ref_count > 0)
-			return;
+		if (obj->ref_count > 1) {
+			obj->ref_count--;
+			if (obj->ref_count != 1 || !vm_object_anon(obj) ||
+			    (obj->flags & OBJ_DEAD) != 0)
+				return;
+			if (obj->shadow_count == 0) {
+				obj->flags |= OBJ_ONEMAPPING;
+				return;
+			}
+			robj = obj->shadow_head;
+			if (obj->shadow_count != 1 || (robj->flags & OBJ_DEAD) != 0 ||
+			    !vm_object_anon(robj))
+				return;
+			/* The one reference left is robj's: merge obj into
+			 * it, holding robj meanwhile, then drop that hold. */
+			robj->ref_count++;
+			vm_object_collapse(robj);
+			obj = robj;
+			continue;
+		}
+		obj->ref_count = 0;
 		backer = obj->backing_object;
 		vm_object_terminate(obj);
 		obj = backer;
+	}
+}
+
+/*
+ * Does obj hide every page of its backer that it can see?  (FreeBSD
+ * vm_object_backing_scan OBSC_TEST_ALL_SHADOWED.)
+ */
+static bool
+vm_object_all_shadowed(struct vm_object *obj, struct vm_object *backer)
+{
+	vm_pindex_t boi = atop(obj->backing_object_offset);
+	vm_page_t p;
+
+	for (p = vm_object_page_first(backer); p != NULL;
+	    p = vm_object_page_next(backer, p)) {
+		if (p->pindex < boi || p->pindex - boi >= obj->size)
+			continue;
+		if (vm_object_page_find(obj, p->pindex - boi) == NULL)
+			return (false);
+	}
+	return (true);
+}
+
+void
+vm_object_collapse(struct vm_object *obj)
+{
+	struct vm_object *backer, *next_backer;
+	vm_pindex_t boi, npi;
+	vm_page_t p, next;
+
+	for (;;) {
+		backer = obj->backing_object;
+		if (backer == NULL || !vm_object_anon(obj) || !vm_object_anon(backer) ||
+		    ((obj->flags | backer->flags) & OBJ_DEAD) != 0)
+			return;
+		boi = atop(obj->backing_object_offset);
+		next_backer = backer->backing_object;
+		if (backer->ref_count == 1) {
+			/* Only obj uses the backer: move up the pages obj can
+			 * see and does not hide; free the others. */
+			for (p = vm_object_page_first(backer); p != NULL; p = next) {
+				next = vm_object_page_next(backer, p);
+				npi = p->pindex - boi;
+				if (p->pindex < boi || npi >= obj->size ||
+				    vm_object_page_find(obj, npi) != NULL) {
+					if (p->wire_count != 0 &&
+					    (p->flags & PG_FICTITIOUS) == 0)
+						vm_page_remove(p);
+					else
+						vm_page_free(p);
+					continue;
+				}
+				vm_page_rename(p, obj, npi);
+			}
+			/* obj now shadows the backer's backer, which keeps
+			 * the reference the backer held. */
+			vm_object_shadow_unlink(obj);
+			if (next_backer != NULL) {
+				vm_object_shadow_unlink(backer);
+				vm_object_shadow_link(obj, next_backer);
+				obj->backing_object_offset +=
+				    backer->backing_object_offset;
+			} else
+				obj->backing_object_offset = 0;
+			obj->backing_object = next_backer;
+			backer->backing_object = NULL;
+			backer->ref_count = 0;
+			vm_object_terminate(backer);
+			continue;
+		}
+		/* Shared backer: bypass it if obj hides all it would show. */
+		if (!vm_object_all_shadowed(obj, backer))
+			return;
+		vm_object_shadow_unlink(obj);
+		obj->backing_object = next_backer;
+		if (next_backer != NULL) {
+			vm_object_reference(next_backer);
+			vm_object_shadow_link(obj, next_backer);
+			obj->backing_object_offset += backer->backing_object_offset;
+		} else
+			obj->backing_object_offset = 0;
+		/* At least one other reference remains: it cannot die. */
+		backer->ref_count--;
+		KASSERT(backer->ref_count > 0, ("vm_object_collapse: bypassed "
+		    "object %llu lost its last reference",
+		    (unsigned long long)backer->id));
 	}
 }
 
@@ -313,7 +521,7 @@ vm_object_shadow(struct vm_object **object, vm_ooffset_t *offset,
 	result = vm_object_allocate(OBJT_DEFAULT, length);
 	result->backing_object = source;
 	if (source != NULL) {
-		source->shadow_count++;
+		vm_object_shadow_link(result, source);
 		/* Its pages are now seen through more than one mapping. */
 		source->flags &= ~OBJ_ONEMAPPING;
 	}
@@ -396,6 +604,31 @@ vnode_object_for(struct vnode *vp)
 	vref(vp);
 	vp->object = obj;
 	return (obj);
+}
+
+int
+vm_object_page_clean(struct vm_object *obj, vm_pindex_t start, vm_pindex_t end)
+{
+	struct vnode *vp = obj->vp;
+	vm_ooffset_t off;
+	vm_page_t m;
+
+	KASSERT(obj->type == OBJT_VNODE && vp != NULL, ("vm_object_page_clean: "
+	    "object %llu is not a vnode object", (unsigned long long)obj->id));
+	if (vp->putpages == NULL)
+		return (KERN_SUCCESS);
+	for (m = vm_object_page_ge(obj, start); m != NULL && m->pindex < end;
+	    m = vm_object_page_next(obj, m)) {
+		if (!m->dirty)
+			continue;
+		off = ptoa(m->pindex);
+		if (off < vp->size && vp->putpages(vp, off,
+		    vm_phys_dmap_ptr(VM_PAGE_TO_PHYS(m)),
+		    (size_t)MIN(PAGE_SIZE, vp->size - off)) != 0)
+			return (KERN_FAILURE);
+		m->dirty = 0;
+	}
+	return (KERN_SUCCESS);
 }
 
 /*
@@ -544,5 +777,96 @@ vm_object_check(struct vm_object *obj, char *msg, size_t msglen)
 		    obj->resident_page_count);
 		bad = true;
 	}
+	if (!bad)
+		bad = vm_object_check_links(obj, msg, msglen) != 0;
 	return (bad ? -1 : 0);
+}
+
+/*
+ * The references and lists of obj: counts positive, the shadow list as
+ * long as shadow_count and made of objects backed by obj, no more shadows
+ * than references, the charge present exactly when a credential is, and
+ * page aligned.  0, or -1 with a message.
+ */
+static int
+vm_object_check_links(struct vm_object *obj, char *msg, size_t msglen)
+{
+	struct vm_object *sh, *prev;
+	int n;
+
+	if (obj->ref_count <= 0 || obj->shadow_count < 0 ||
+	    obj->shadow_count > obj->ref_count) {
+		snprintf(msg, msglen, "object %llu: %d references, %d shadows",
+		    (unsigned long long)obj->id, obj->ref_count, obj->shadow_count);
+		return (-1);
+	}
+	n = 0;
+	prev = NULL;
+	for (sh = obj->shadow_head; sh != NULL; prev = sh, sh = sh->shadow_next) {
+		if (++n > obj->shadow_count || sh->backing_object != obj ||
+		    sh->shadow_prev != prev) {
+			snprintf(msg, msglen, "object %llu: shadow list broken at "
+			    "object %llu", (unsigned long long)obj->id,
+			    (unsigned long long)sh->id);
+			return (-1);
+		}
+	}
+	if (n != obj->shadow_count) {
+		snprintf(msg, msglen, "object %llu: %d shadows listed, count %d",
+		    (unsigned long long)obj->id, n, obj->shadow_count);
+		return (-1);
+	}
+	if ((obj->cred == NULL) != (obj->charge == 0) ||
+	    (obj->charge & PAGE_MASK) != 0) {
+		snprintf(msg, msglen, "object %llu: charge %#llx with%s credential",
+		    (unsigned long long)obj->id, (unsigned long long)obj->charge,
+		    obj->cred == NULL ? "out a" : " a");
+		return (-1);
+	}
+	return (0);
+}
+
+int
+vm_object_check_all(char *msg, size_t msglen)
+{
+	struct vm_object *obj, *prev;
+	unsigned long resident, nobj;
+
+	resident = 0;
+	nobj = 0;
+	prev = NULL;
+	for (obj = vm_object_all; obj != NULL; prev = obj, obj = obj->all_next) {
+		if (++nobj > vm_object_live || obj->all_prev != prev) {
+			snprintf(msg, msglen, "object list broken at object %llu",
+			    (unsigned long long)obj->id);
+			return (-1);
+		}
+		if (obj->type == OBJT_DEAD || (obj->flags & OBJ_DEAD) != 0) {
+			snprintf(msg, msglen, "dead object %llu on the live list",
+			    (unsigned long long)obj->id);
+			return (-1);
+		}
+		if (vm_object_check(obj, msg, msglen) != 0)
+			return (-1);
+		if (obj->backing_object != NULL &&
+		    (obj->backing_object->type == OBJT_DEAD ||
+		    obj->backing_object->ref_count < obj->backing_object->shadow_count)) {
+			snprintf(msg, msglen, "object %llu: bad backer %llu",
+			    (unsigned long long)obj->id,
+			    (unsigned long long)obj->backing_object->id);
+			return (-1);
+		}
+		resident += obj->resident_page_count;
+	}
+	if (nobj != vm_object_live) {
+		snprintf(msg, msglen, "%lu objects listed, %lu live", nobj,
+		    vm_object_live);
+		return (-1);
+	}
+	if (resident < vm_object_resident) {
+		snprintf(msg, msglen, "objects hold %lu pages, %lu real pages are "
+		    "in objects", resident, vm_object_resident);
+		return (-1);
+	}
+	return (0);
 }

@@ -45,6 +45,11 @@ struct vnode {
 	int refs;
 	struct vm_object *object;	/* its VM object, or NULL */
 	void (*release)(struct vnode *vp);
+	/* Write back len bytes of the file at offset from buf (msync of a
+	 * shared mapping; the VM clips len at the file size).  0 or an
+	 * errno.  NULL: the file system cannot be written to. */
+	int (*putpages)(struct vnode *vp, vm_ooffset_t offset,
+	    const uint8_t *buf, size_t len);
 };
 
 /* Object flags. */
@@ -52,10 +57,17 @@ struct vnode {
 #define OBJ_ONEMAPPING	0x0002	/* mapped by at most one map entry range, so
 				   unmapping a range may free its pages */
 
+struct ucred;
+
 struct vm_object {
 	enum vm_object_type type;
 	int ref_count;			/* map entries, shadows, kernel users */
 	int shadow_count;		/* objects whose backer this is */
+	struct vm_object *shadow_head;	/* the first of them (a list through */
+	struct vm_object *shadow_next;	/*  shadow_next/prev of the shadows) */
+	struct vm_object *shadow_prev;
+	struct vm_object *all_next;	/* every live object (vm_object.c) */
+	struct vm_object *all_prev;
 	vm_pindex_t size;		/* in pages */
 	unsigned long resident_page_count;
 	vm_page_t root;			/* page splay tree (vm_object.c only) */
@@ -65,6 +77,11 @@ struct vm_object {
 	vm_memattr_t memattr;		/* inherited by its pages */
 	struct vnode *vp;		/* OBJT_VNODE: the file */
 	uint64_t id;			/* serial number, for descriptions */
+	/* Swap accounting: charge bytes are reserved for cred (which the
+	 * object holds a reference on) and given back when the object dies
+	 * or shrinks; NULL/0 when uncharged (VM-SPEC "Swap accounting"). */
+	struct ucred *cred;
+	vm_ooffset_t charge;
 };
 
 /* Start object numbering afresh (a new machine). */
@@ -81,6 +98,16 @@ void vm_object_deallocate(struct vm_object *obj);
  * see vm_object.c. */
 void vm_object_shadow(struct vm_object **object, vm_ooffset_t *offset,
     vm_size_t length);
+/*
+ * Collapse obj's shadow chain as far as it can (FreeBSD
+ * vm_object_collapse): while obj and its backer are anonymous, a backer
+ * with one reference (obj's) is merged into obj (its pages obj does not
+ * shadow move up, the rest are freed, obj then shadows the backer's
+ * backer, and the backer dies with its charge); a backer with more
+ * references is bypassed when obj shadows every page of it that obj can
+ * see.  Called by vm_object_deallocate, vm_map_entry deletion and fork.
+ */
+void vm_object_collapse(struct vm_object *obj);
 /* Free the unwired resident pages with pindex in [start, end) (end 0:
  * to the end of the object). */
 void vm_object_page_remove(struct vm_object *obj, vm_pindex_t start,
@@ -88,6 +115,15 @@ void vm_object_page_remove(struct vm_object *obj, vm_pindex_t start,
 /* KERN_SUCCESS; KERN_FAILURE if the object has pages; KERN_INVALID_ARGUMENT
  * if it is dead. */
 int vm_object_set_memattr(struct vm_object *obj, vm_memattr_t ma);
+
+/*
+ * Write the dirty resident pages of the vnode object obj with pindex in
+ * [start, end) back through obj->vp->putpages and mark them clean (FreeBSD
+ * vm_object_page_clean).  Without a putpages hook nothing is written and
+ * the pages stay dirty.  KERN_SUCCESS, or KERN_FAILURE when the hook fails.
+ */
+int vm_object_page_clean(struct vm_object *obj, vm_pindex_t start,
+    vm_pindex_t end);
 
 /* The vnode's object (created at first use), with a new reference. */
 struct vm_object *vnode_object_for(struct vnode *vp);
@@ -108,7 +144,20 @@ vm_page_t vm_object_page_next(struct vm_object *obj, vm_page_t m);
 
 /* One line: type, size, residency, refs, and the shadow chain below. */
 void vm_object_describe(struct vm_object *obj, char *buf, size_t len);
-/* Tree ordered, pages owned, resident count right.  0 or -1 + msg. */
+/* Tree ordered, pages owned, resident count right, shadow list and
+ * counts and the charge consistent.  0 or -1 + msg. */
 int vm_object_check(struct vm_object *obj, char *msg, size_t msglen);
+/*
+ * Every live object passes vm_object_check; each shadow_count is the
+ * number of live objects backed by it, no object is referenced less than
+ * it is shadowed; the resident counts add up to the number of pages that
+ * belong to an object.  0 or -1 + msg.
+ */
+int vm_object_check_all(char *msg, size_t msglen);
+/* Real (non-fictitious) pages in all objects (vm_page_check compares). */
+unsigned long vm_object_resident_total(void);
+/* The first live object / the next one (for inspectors), or NULL. */
+struct vm_object *vm_object_first(void);
+struct vm_object *vm_object_next(struct vm_object *obj);
 
 #endif

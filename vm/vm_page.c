@@ -214,6 +214,19 @@ vm_page_remove(vm_page_t m)
 		vm_object_page_leave(m->object, m);
 }
 
+/*
+ * Move m from its object to new_obj at new_pindex (which must be free
+ * there), dirty: its contents are the new owner's now (FreeBSD
+ * vm_page_rename).  Queues and wiring are unchanged.
+ */
+void
+vm_page_rename(vm_page_t m, struct vm_object *new_obj, vm_pindex_t new_pindex)
+{
+	vm_page_remove(m);
+	vm_page_insert(m, new_obj, new_pindex);
+	vm_page_dirty(m);
+}
+
 void
 vm_page_hold(vm_page_t m)
 {
@@ -339,12 +352,13 @@ static const char *const vm_page_qname[PQ_COUNT] = {
  * long as its count, every page on it says so; every page of the array is
  * on exactly one queue, or on none with a reason (wired, or pmap-owned:
  * no object); held-free pages are held; wired pages are on no queue; the
- * counts add up to the array.  Returns 0, or -1 with a message.
+ * counts add up to the array, and the pages that belong to an object are
+ * as many as the objects hold.  Returns 0, or -1 with a message.
  */
 int
 vm_page_check(char *msg, size_t msglen)
 {
-	unsigned long n[PQ_COUNT], i, len, wired;
+	unsigned long n[PQ_COUNT], i, len, wired, owned;
 	vm_page_t m, prev;
 	int q;
 
@@ -376,8 +390,11 @@ vm_page_check(char *msg, size_t msglen)
 	}
 	memset(n, 0, sizeof(n));
 	wired = 0;
+	owned = 0;
 	for (i = 0; i < vm_page_array_size; i++) {
 		m = &vm_page_array[i];
+		if (m->object != NULL)
+			owned++;
 		if (m->queue >= PQ_COUNT) {
 			snprintf(msg, msglen, "pa %#llx: queue %u",
 			    (unsigned long long)m->phys_addr, m->queue);
@@ -425,6 +442,11 @@ vm_page_check(char *msg, size_t msglen)
 	if (wired != vm_page_wired) {
 		snprintf(msg, msglen, "%lu pages wired, wired count %lu",
 		    wired, vm_page_wired);
+		return (-1);
+	}
+	if (owned != vm_object_resident_total()) {
+		snprintf(msg, msglen, "%lu pages belong to objects, the objects "
+		    "count %lu", owned, vm_object_resident_total());
 		return (-1);
 	}
 	return (0);

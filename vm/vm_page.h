@@ -72,6 +72,8 @@ static inline vm_paddr_t VM_PAGE_TO_PHYS(const struct vm_page *m) { return m->ph
 void vm_page_insert(vm_page_t m, struct vm_object *obj, vm_pindex_t pindex);
 /* Take m out of its object (no-op if it has none); queues unchanged. */
 void vm_page_remove(vm_page_t m);
+/* Move m to new_obj at new_pindex (free there) and dirty it. */
+void vm_page_rename(vm_page_t m, struct vm_object *new_obj, vm_pindex_t new_pindex);
 
 void vm_page_hold(vm_page_t m);
 void vm_page_unhold(vm_page_t m);

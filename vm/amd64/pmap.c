@@ -374,6 +374,29 @@ pmap_amd64_extract(struct pmap *pmap, vm_offset_t va)
 	return ((pte & PG_FRAME) | (va & PAGE_MASK));
 }
 
+/* PG_W is software only: no TLB holds it, no shootdown. */
+static void
+pmap_amd64_change_wiring(struct pmap *pmap, vm_offset_t va, bool wired)
+{
+	vm_paddr_t ptepa;
+	uint64_t pte;
+
+	if (va >= VM_MAXUSER_ADDRESS ||
+	    (ptepa = pmap_amd64_ptepa(pmap, va, false, NULL)) == 0)
+		return;
+	pte = pmap_amd64_ld(ptepa);
+	if ((pte & PG_V) == 0 || ((pte & PG_W) != 0) == wired)
+		return;
+	if (wired) {
+		pmap_amd64_st(ptepa, pte | PG_W);
+		pmap->pm_wired++;
+	} else {
+		KASSERT(pmap->pm_wired > 0, ("pmap_amd64: wired count underflow"));
+		pmap_amd64_st(ptepa, pte & ~PG_W);
+		pmap->pm_wired--;
+	}
+}
+
 static vm_prot_t
 pmap_amd64_prot(struct pmap *pmap, vm_offset_t va)
 {
@@ -565,6 +588,7 @@ const struct pmap_ops pmap_amd64_ops = {
 	.remove = pmap_amd64_remove,
 	.protect = pmap_amd64_protect,
 	.extract = pmap_amd64_extract,
+	.change_wiring = pmap_amd64_change_wiring,
 	.prot = pmap_amd64_prot,
 	.activate = pmap_amd64_activate,
 	.tlb_refill = pmap_amd64_tlb_refill,

@@ -398,6 +398,28 @@ pmap_mips_extract(struct pmap *pmap, vm_offset_t va)
 	return (PTE_TO_PA(pte) | (va & PAGE_MASK));
 }
 
+/* PTE_WIRED is a software bit, stripped for the TLB: no shootdown. */
+static void
+pmap_mips_change_wiring(struct pmap *pmap, vm_offset_t va, bool wired)
+{
+	vm_paddr_t ptepa;
+	uint32_t pte;
+
+	if ((ptepa = pmap_mips_ptepa(pmap, va)) == 0)
+		return;
+	pte = pmap_mips_ld(ptepa);
+	if ((pte & MIPS_LO_V) == 0 || ((pte & PTE_WIRED) != 0) == wired)
+		return;
+	if (wired) {
+		pmap_mips_st(ptepa, pte | PTE_WIRED);
+		pmap->pm_wired++;
+	} else {
+		KASSERT(pmap->pm_wired > 0, ("pmap_mips: wired count underflow"));
+		pmap_mips_st(ptepa, pte & ~PTE_WIRED);
+		pmap->pm_wired--;
+	}
+}
+
 /*
  * A valid PTE is readable and — MIPS32 has no execute-inhibit bit —
  * executable; writable when W.
@@ -658,6 +680,7 @@ const struct pmap_ops pmap_mips_ops = {
 	.remove = pmap_mips_remove,
 	.protect = pmap_mips_protect,
 	.extract = pmap_mips_extract,
+	.change_wiring = pmap_mips_change_wiring,
 	.prot = pmap_mips_prot,
 	.activate = pmap_mips_activate,
 	.tlb_refill = pmap_mips_tlb_refill,

@@ -1,14 +1,26 @@
 /*
  * tests/unit/vm/fake_pmap.c — the recording fake pmap (see fake_pmap.h).
- * pmap_zero_page really zeroes the frame through vm_phys_dmap, which the
- * tests point at a host buffer standing in for physical memory.
+ * pmap_zero_page and pmap_copy_page really zero and copy the frames
+ * through vm_phys_dmap, which the tests point at a host buffer standing
+ * in for physical memory.  Mappings are an unsorted array per pmap.
  */
 #include "tests/unit/vm/fake_pmap.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+struct fake_mapping {
+	vm_offset_t va;
+	vm_page_t m;
+	vm_prot_t prot;
+	bool wired;
+};
+
 struct pmap {
-	int unused;
+	struct fake_mapping *maps;
+	int n, cap;
+	unsigned long wired;
 };
 
 static struct pmap fake_pmap_instance;
@@ -20,6 +32,33 @@ struct pmap *
 fake_pmap(void)
 {
 	return (&fake_pmap_instance);
+}
+
+struct pmap *
+fake_pmap_create(void)
+{
+	struct pmap *p;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		abort();
+	return (p);
+}
+
+void
+fake_pmap_clear(struct pmap *pmap)
+{
+	free(pmap->maps);
+	pmap->maps = NULL;
+	pmap->n = pmap->cap = 0;
+	pmap->wired = 0;
+}
+
+void
+fake_pmap_destroy(struct pmap *pmap)
+{
+	KASSERT(pmap->n == 0, ("fake_pmap_destroy: %d mappings left", pmap->n));
+	fake_pmap_clear(pmap);
+	free(pmap);
 }
 
 void
@@ -41,6 +80,92 @@ fake_pmap_record(enum fake_pmap_op op)
 	return (c);
 }
 
+static struct fake_mapping *
+fake_pmap_find(struct pmap *pmap, vm_offset_t va)
+{
+	int i;
+
+	va = trunc_page(va);
+	for (i = 0; i < pmap->n; i++)
+		if (pmap->maps[i].va == va)
+			return (&pmap->maps[i]);
+	return (NULL);
+}
+
+static void
+fake_pmap_drop(struct pmap *pmap, struct fake_mapping *fm)
+{
+	if (fm->wired)
+		pmap->wired--;
+	if (fm->prot & VM_PROT_WRITE)
+		vm_page_dirty(fm->m);	/* as a real pmap's modified bit */
+	*fm = pmap->maps[--pmap->n];
+}
+
+vm_page_t
+fake_pmap_lookup(struct pmap *pmap, vm_offset_t va, vm_prot_t *prot, bool *wired)
+{
+	struct fake_mapping *fm = fake_pmap_find(pmap, va);
+
+	if (prot != NULL)
+		*prot = fm != NULL ? fm->prot : VM_PROT_NONE;
+	if (wired != NULL)
+		*wired = fm != NULL && fm->wired;
+	return (fm != NULL ? fm->m : NULL);
+}
+
+int
+fake_pmap_count(struct pmap *pmap)
+{
+	return (pmap->n);
+}
+
+int
+pmap_enter(struct pmap *pmap, vm_offset_t va, vm_prot_t access,
+    vm_page_t m, vm_prot_t prot, bool wired)
+{
+	struct fake_pmap_call *c;
+	struct fake_mapping *fm;
+
+	(void)access;
+	KASSERT((va & PAGE_MASK) == 0 && (prot & VM_PROT_ALL) != 0,
+	    ("fake pmap_enter: va %#llx prot %#x", (unsigned long long)va, prot));
+	if ((fm = fake_pmap_find(pmap, va)) != NULL)
+		fake_pmap_drop(pmap, fm);
+	if (pmap->n == pmap->cap) {
+		pmap->cap = pmap->cap ? 2 * pmap->cap : 16;
+		if ((pmap->maps = realloc(pmap->maps, pmap->cap *
+		    sizeof(*pmap->maps))) == NULL)
+			abort();
+	}
+	fm = &pmap->maps[pmap->n++];
+	fm->va = va;
+	fm->m = m;
+	fm->prot = prot;
+	fm->wired = wired;
+	if (wired)
+		pmap->wired++;
+	c = fake_pmap_record(FAKE_PMAP_ENTER);
+	c->pmap = pmap;
+	c->sva = va;
+	c->prot = prot;
+	c->pa = VM_PAGE_TO_PHYS(m);
+	c->wired = wired;
+	return (KERN_SUCCESS);
+}
+
+static void
+fake_pmap_remove_range(struct pmap *pmap, vm_offset_t sva, vm_offset_t eva)
+{
+	int i;
+
+	for (i = 0; i < pmap->n; )
+		if (pmap->maps[i].va >= sva && pmap->maps[i].va < eva)
+			fake_pmap_drop(pmap, &pmap->maps[i]);
+		else
+			i++;
+}
+
 void
 pmap_remove(struct pmap *pmap, vm_offset_t sva, vm_offset_t eva)
 {
@@ -50,18 +175,71 @@ pmap_remove(struct pmap *pmap, vm_offset_t sva, vm_offset_t eva)
 	c->pmap = pmap;
 	c->sva = sva;
 	c->eva = eva;
+	fake_pmap_remove_range(pmap, sva, eva);
 }
 
 void
 pmap_protect(struct pmap *pmap, vm_offset_t sva, vm_offset_t eva, vm_prot_t prot)
 {
 	struct fake_pmap_call *c;
+	int i;
 
 	c = fake_pmap_record(FAKE_PMAP_PROTECT);
 	c->pmap = pmap;
 	c->sva = sva;
 	c->eva = eva;
 	c->prot = prot;
+	if ((prot & VM_PROT_READ) == 0) {
+		fake_pmap_remove_range(pmap, sva, eva);
+		return;
+	}
+	for (i = 0; i < pmap->n; i++)
+		if (pmap->maps[i].va >= sva && pmap->maps[i].va < eva) {
+			if ((pmap->maps[i].prot & VM_PROT_WRITE) &&
+			    !(prot & VM_PROT_WRITE))
+				vm_page_dirty(pmap->maps[i].m);
+			pmap->maps[i].prot &= prot;
+		}
+}
+
+vm_paddr_t
+pmap_extract(struct pmap *pmap, vm_offset_t va)
+{
+	struct fake_mapping *fm = fake_pmap_find(pmap, va);
+
+	return (fm != NULL ? VM_PAGE_TO_PHYS(fm->m) | (va & PAGE_MASK) : 0);
+}
+
+vm_page_t
+pmap_extract_and_hold(struct pmap *pmap, vm_offset_t va, vm_prot_t prot)
+{
+	struct fake_mapping *fm = fake_pmap_find(pmap, va);
+
+	prot &= VM_PROT_ALL;
+	if (fm == NULL || (fm->prot & prot) != prot)
+		return (NULL);
+	vm_page_hold(fm->m);
+	return (fm->m);
+}
+
+void
+pmap_change_wiring(struct pmap *pmap, vm_offset_t va, bool wired)
+{
+	struct fake_mapping *fm = fake_pmap_find(pmap, va);
+
+	if (fm == NULL || fm->wired == wired)
+		return;
+	fm->wired = wired;
+	if (wired)
+		pmap->wired++;
+	else
+		pmap->wired--;
+}
+
+unsigned long
+pmap_wired_count(struct pmap *pmap)
+{
+	return (pmap->wired);
 }
 
 void
@@ -73,4 +251,43 @@ pmap_zero_page(vm_page_t m)
 	memset(vm_phys_dmap_ptr(VM_PAGE_TO_PHYS(m)), 0, PAGE_SIZE);
 	c = fake_pmap_record(FAKE_PMAP_ZERO_PAGE);
 	c->pa = VM_PAGE_TO_PHYS(m);
+}
+
+void
+pmap_copy_page(vm_page_t src, vm_page_t dst)
+{
+	KASSERT(vm_phys_dmap != NULL && src != dst, ("fake pmap_copy_page"));
+	memcpy(vm_phys_dmap_ptr(VM_PAGE_TO_PHYS(dst)),
+	    vm_phys_dmap_ptr(VM_PAGE_TO_PHYS(src)), PAGE_SIZE);
+}
+
+/* The fake's own invariant: the wired count matches, no va twice, every
+ * mapped page is a live page. */
+int
+pmap_check(struct pmap *pmap, char *msg, size_t msglen)
+{
+	unsigned long wired = 0;
+	int i, j;
+
+	for (i = 0; i < pmap->n; i++) {
+		if (pmap->maps[i].wired)
+			wired++;
+		if (pmap->maps[i].m->queue == PQ_FREE) {
+			snprintf(msg, msglen, "fake pmap: va %#llx maps a free page",
+			    (unsigned long long)pmap->maps[i].va);
+			return (-1);
+		}
+		for (j = i + 1; j < pmap->n; j++)
+			if (pmap->maps[j].va == pmap->maps[i].va) {
+				snprintf(msg, msglen, "fake pmap: va %#llx twice",
+				    (unsigned long long)pmap->maps[i].va);
+				return (-1);
+			}
+	}
+	if (wired != pmap->wired) {
+		snprintf(msg, msglen, "fake pmap: %lu wired, count %lu", wired,
+		    pmap->wired);
+		return (-1);
+	}
+	return (0);
 }

@@ -1,8 +1,11 @@
 /*
  * tests/unit/vm/fake_pmap.h — a recording stand-in for the pmap layer, so
  * the machine-independent vm/ code can be unit-tested without page tables
- * or CPUs.  Only the pmap.h functions vm_map/vm_object/vm_page call are
- * provided; each call is recorded for the tests to inspect.
+ * or CPUs.  The pmap.h functions vm_map/vm_object/vm_page/vm_fault call
+ * are provided: removals and protection changes are recorded for the
+ * tests to inspect, and every pmap keeps its mappings (va -> page,
+ * protection, wired) in a plain array, so faults, holds and wiring work
+ * as against a real pmap.
  */
 #ifndef TESTS_UNIT_VM_FAKE_PMAP_H
 #define TESTS_UNIT_VM_FAKE_PMAP_H
@@ -13,14 +16,16 @@ enum fake_pmap_op {
 	FAKE_PMAP_REMOVE,
 	FAKE_PMAP_PROTECT,
 	FAKE_PMAP_ZERO_PAGE,
+	FAKE_PMAP_ENTER,
 };
 
 struct fake_pmap_call {
 	enum fake_pmap_op op;
 	struct pmap *pmap;
-	vm_offset_t sva, eva;	/* remove, protect */
-	vm_prot_t prot;		/* protect */
-	vm_paddr_t pa;		/* zero_page */
+	vm_offset_t sva, eva;	/* remove, protect; enter: sva = va */
+	vm_prot_t prot;		/* protect, enter */
+	vm_paddr_t pa;		/* zero_page, enter */
+	bool wired;		/* enter */
 };
 
 #define FAKE_PMAP_MAXCALLS	4096
@@ -28,9 +33,19 @@ struct fake_pmap_call {
 extern struct fake_pmap_call fake_pmap_calls[FAKE_PMAP_MAXCALLS];
 extern int fake_pmap_ncalls;
 
-/* A pmap pointer to hand to vm_map_init (never dereferenced by vm/). */
+/* A pmap pointer to hand to vm_map_init (one shared instance). */
 struct pmap *fake_pmap(void);
+/* A pmap of its own (e.g. a forked child's); fake_pmap_destroy frees it. */
+struct pmap *fake_pmap_create(void);
+void fake_pmap_destroy(struct pmap *pmap);
 /* Forget the recorded calls. */
 void fake_pmap_reset(void);
+/* Forget pmap's mappings (the shared instance between tests). */
+void fake_pmap_clear(struct pmap *pmap);
+/* va's mapping: its page (NULL: none), protection and wiring. */
+vm_page_t fake_pmap_lookup(struct pmap *pmap, vm_offset_t va, vm_prot_t *prot,
+    bool *wired);
+/* Number of mappings in pmap. */
+int fake_pmap_count(struct pmap *pmap);
 
 #endif

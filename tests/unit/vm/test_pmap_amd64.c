@@ -455,6 +455,48 @@ test_random(void)
 	ok(free_pages() == free0, "random: every page back");
 }
 
+/* pmap_extract_and_hold, pmap_change_wiring, pmap_wired_count. */
+static void
+test_hold_wiring(void)
+{
+	struct pmap *a;
+	vm_page_t m, h;
+	const vm_offset_t va = 0x10000;
+
+	a = pmap_create();
+	m = page();
+	vm_page_activate(m);
+	ok(pmap_enter(a, va, VM_PROT_WRITE, m, VM_PROT_READ | VM_PROT_WRITE,
+	    false) == KERN_SUCCESS && pmap_wired_count(a) == 0,
+	    "hold/wiring: an unwired RW mapping");
+	pmap_change_wiring(a, va, true);
+	pmap_change_wiring(a, va, true);
+	ok(pmap_wired_count(a) == 1 && check(a, "change_wiring on"),
+	    "change_wiring: wired once, tables agree");
+	pmap_change_wiring(a, va, false);
+	pmap_change_wiring(a, va + PAGE_SIZE, true);	/* no mapping: no-op */
+	ok(pmap_wired_count(a) == 0 && check(a, "change_wiring off"),
+	    "change_wiring: unwired; an unmapped va is left alone");
+	h = pmap_extract_and_hold(a, va + 5, VM_PROT_READ | VM_PROT_WRITE);
+	ok(h == m && m->hold_count == 1, "extract_and_hold: the page, held");
+	vm_page_unhold(m);
+	pmap_protect(a, va, va + PAGE_SIZE, VM_PROT_READ);
+	ok(pmap_extract_and_hold(a, va, VM_PROT_WRITE) == NULL &&
+	    m->hold_count == 0 && pmap_extract_and_hold(a, va, VM_PROT_READ) == m &&
+	    m->hold_count == 1, "extract_and_hold: write refused after "
+	    "pmap_protect R; read granted");
+	vm_page_unhold(m);
+	ok(pmap_extract_and_hold(a, va + PAGE_SIZE, VM_PROT_READ) == NULL,
+	    "extract_and_hold: an unmapped va gives NULL");
+	pmap_enter(a, va, VM_PROT_READ, m, VM_PROT_READ, true);
+	ok(pmap_wired_count(a) == 1, "enter wired: counted");
+	pmap_remove(a, va, va + PAGE_SIZE);
+	ok(pmap_wired_count(a) == 0 && check(a, "remove wired"),
+	    "remove of a wired mapping: count back to 0");
+	pmap_destroy(a);
+	vm_page_free(m);
+}
+
 int
 main(void)
 {
@@ -467,6 +509,7 @@ main(void)
 	test_pcid();
 	test_shortage();
 	test_random();
+	test_hold_wiring();
 	physmem_fini(&pm);
 	return (tap_done());
 }

@@ -225,9 +225,14 @@ test_shadow(void)
 	ok(vm_object_count() == 2 && s1->ref_count == 1 && s1->shadow_count == 0,
 	    "dealloc top: it dies, its backer loses one reference and its shadow");
 	vm_object_deallocate(base);		/* the "child" goes */
-	ok(vm_object_count() == 2 && base->ref_count == 1 &&
-	    base->resident_page_count == 2, "backer still held by the shadow");
-	vm_page_activate(vm_page_alloc(s1, 1, VM_ALLOC_NORMAL));
+	/* Only the shadow references the backer now: it collapses it.  The
+	 * backer's page 3 is the shadow's page 1 (offset 0x2000); page 0
+	 * lies outside the shadow's window and is freed. */
+	ok(vm_object_count() == 1 && s1->backing_object == NULL &&
+	    s1->backing_object_offset == 0 && s1->resident_page_count == 1 &&
+	    vm_page_lookup(s1, 1) != NULL && pages_ok() && obj_ok(s1),
+	    "backer with one reference left collapses into its shadow");
+	vm_page_activate(vm_page_alloc(s1, 0, VM_ALLOC_NORMAL));
 	vm_object_deallocate(s1);
 	ok(vm_object_count() == 0 && nfree() == before && pages_ok(),
 	    "last reference: the whole chain dies, every page is free again");
