@@ -3,7 +3,7 @@
  * matrix multiplication and a quicksort of pseudo-random numbers, in
  * static arrays (no system calls but the final write and exit).
  *
- * usage: bench [ROUNDS]   (default 10; about 20M guest instructions each)
+ * usage: bench [ROUNDS]   (default 10; about 10M guest instructions each)
  * Prints "bench rounds=R checksum=X", the same on every architecture.
  */
 #include "rt.h"

@@ -109,3 +109,127 @@ void exit_group(int status)
 	for (;;)
 		syscall6(__NR_exit_group, status, 0, 0, 0, 0, 0);
 }
+
+long fork(void)
+{
+	return syscall6(__NR_fork, 0, 0, 0, 0, 0, 0);
+}
+
+long execve(const char *path, char *const argv[], char *const envp[])
+{
+	return syscall6(__NR_execve, (long)path, (long)argv, (long)envp, 0, 0, 0);
+}
+
+long wait4(long pid, int *status, int options, void *rusage)
+{
+	return syscall6(__NR_wait4, pid, (long)status, options, (long)rusage, 0, 0);
+}
+
+long kill(long pid, int sig)
+{
+	return syscall6(__NR_kill, pid, sig, 0, 0, 0, 0);
+}
+
+long getppid(void)
+{
+	return syscall6(__NR_getppid, 0, 0, 0, 0, 0, 0);
+}
+
+long sched_yield(void)
+{
+	return syscall6(__NR_sched_yield, 0, 0, 0, 0, 0, 0);
+}
+
+long pause(void)
+{
+	return syscall6(__NR_pause, 0, 0, 0, 0, 0, 0);
+}
+
+/* Signal sets as the kernel reads them: amd64 one 64-bit word; MIPS
+ * 32-bit words (sigset of 128 bits), first word = signals 1-32. */
+static void sigset_put(unsigned int *w, unsigned long long set)
+{
+	w[0] = (unsigned int)set;
+	w[1] = (unsigned int)(set >> 32);
+	w[2] = w[3] = 0;
+}
+
+static unsigned long long sigset_get(const unsigned int *w)
+{
+	return (unsigned long long)w[0] | (unsigned long long)w[1] << 32;
+}
+
+#if defined(__x86_64__)
+/* The handler returns here (SA_RESTORER): rt_sigreturn. */
+__asm__(".text\n"
+	".globl __rt_restore\n"
+	"__rt_restore:\n"
+	"	movq $15, %rax\n"
+	"	syscall\n"
+	"	hlt\n");
+extern void __rt_restore(void);
+
+long sigaction_raw(int sig, void *handler, unsigned long flags,
+		   unsigned long long mask, void **oldhandler)
+{
+	struct { void *handler; unsigned long flags; void *restorer; unsigned int mask[4]; }
+	    act, oact;
+	long r;
+
+	act.handler = handler;
+	act.flags = flags | SA_RESTORER;
+	act.restorer = (void *)__rt_restore;
+	sigset_put(act.mask, mask);
+	r = syscall6(__NR_rt_sigaction, sig, (long)&act, (long)&oact, 8, 0, 0);
+	if (r == 0 && oldhandler)
+		*oldhandler = oact.handler;
+	return r;
+}
+#else
+long sigaction_raw(int sig, void *handler, unsigned long flags,
+		   unsigned long long mask, void **oldhandler)
+{
+	/* o32: flags first; the kernel writes the return trampoline. */
+	struct { unsigned int flags; void *handler; unsigned int mask[4]; } act, oact;
+	long r;
+
+	act.flags = (unsigned int)flags;
+	act.handler = handler;
+	sigset_put(act.mask, mask);
+	r = syscall6(__NR_rt_sigaction, sig, (long)&act, (long)&oact, 16, 0, 0);
+	if (r == 0 && oldhandler)
+		*oldhandler = oact.handler;
+	return r;
+}
+#endif
+
+long sigprocmask_raw(int how, unsigned long long set, unsigned long long *old)
+{
+	unsigned int s[4], o[4];
+	long r;
+
+	sigset_put(s, set);
+#if defined(__mips__)
+	r = syscall6(__NR_rt_sigprocmask, how, (long)s, (long)o, 16, 0, 0);
+#else
+	r = syscall6(__NR_rt_sigprocmask, how, (long)s, (long)o, 8, 0, 0);
+#endif
+	if (r == 0 && old)
+		*old = sigset_get(o);
+	return r;
+}
+
+long sigpending_raw(unsigned long long *set)
+{
+	unsigned int s[4];
+	long r;
+
+#if defined(__mips__)
+	r = syscall6(__NR_rt_sigpending, (long)s, 16, 0, 0, 0, 0);
+#else
+	r = syscall6(__NR_rt_sigpending, (long)s, 8, 0, 0, 0, 0);
+#endif
+	if (r == 0)
+		*set = sigset_get(s);
+	return r;
+}

@@ -17,9 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct vmspace *vmspace_alloc(struct kern *k);
-void vmspace_free(struct vmspace *vm);
-
 #define STACK_IMAGE_MAX	(128 * 1024)	/* argv + envp + auxv: ARG_MAX-ish */
 
 /* The vnode of an executable: a private copy of its bytes. */
@@ -181,37 +178,83 @@ exec_stack(struct kern *k, struct proc *p, const struct elf_image *img, uint64_t
 	return 0;
 }
 
+/* The executable image of vp parsed for this kernel: 0, or -1 with a
+ * message in err. */
+static int
+exec_parse(struct kern *k, const char *path, const uint8_t *image, size_t len,
+    struct elf_image *img, uint64_t *bias, char *err, size_t errlen)
+{
+	struct elf_limits lim = { .user_max = k->layout.user_max };
+	char perr[200];
+
+	if (elf_parse(image, len, &lim, img, perr, sizeof(perr)) != 0) {
+		snprintf(err, errlen, "%s: malformed ELF: %s", path, perr);
+		return -1;
+	}
+	if (img->arch != k->arch) {
+		snprintf(err, errlen, "%s: a %s program, but the machine is %s", path,
+		    sim_arch_name(img->arch), sim_arch_name(k->arch));
+		return -1;
+	}
+	*bias = img->is_pie ? k->layout.pie_base : 0;
+	if (img->max_va + *bias > k->layout.user_max) {
+		snprintf(err, errlen, "%s: image does not fit below %#llx", path,
+		    (unsigned long long)k->layout.user_max);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Load img (its file is obj) into p's address space p->vm, which must be
+ * empty, with the stack for argv/envp: 0 with *sp, or -1 with a message.
+ */
+static int
+exec_image(struct kern *k, struct proc *p, const struct elf_image *img, uint64_t bias,
+    struct vm_object *obj, int argc, char *const *argv, int envc, char *const *envp,
+    uint64_t *sp, char *err, size_t errlen)
+{
+	if (exec_load(k, p, img, obj, bias, err, errlen) != 0 ||
+	    exec_stack(k, p, img, bias, argc, argv, envc, envp, sp, err, errlen) != 0)
+		return -1;
+	return 0;
+}
+
+/* The new image's registers, and its exec event. */
+static int
+exec_start(struct kern *k, struct proc *p, uint64_t entry, uint64_t sp)
+{
+	struct event ev;
+
+	ev = event_make(EV_EXEC, NULL, entry);
+	snprintf(ev.detail, sizeof(ev.detail), "%s", p->path);
+	ev.pc = entry;
+	event_emit(&ev, 1);
+	if (k->hw->map_changed(k->hw_arg, p) != 0)
+		return -1;
+	k->hw->reg_set(k->hw_arg, p->td, GREG_PC, entry);
+	k->hw->reg_set(k->hw_arg, p->td, GREG_SP, sp);
+	if (sim_arch_is_mips(k->arch))
+		k->hw->reg_set(k->hw_arg, p->td, GREG_MIPS_T9, entry);
+	return 0;
+}
+
 int
 kern_spawn(struct kern *k, const char *path, const uint8_t *image, size_t len,
     int argc, char *const *argv, int envc, char *const *envp,
     struct proc **out, char *err, size_t errlen)
 {
-	struct elf_limits lim = { .user_max = k->layout.user_max };
 	struct elf_image img;
 	struct proc *p = NULL;
 	struct vnode *vp = NULL;
 	struct vm_object *obj = NULL;
-	struct event ev;
 	uint64_t bias, sp;
-	char perr[200];
+	int slot;
 
 	*out = NULL;
-	if (elf_parse(image, len, &lim, &img, perr, sizeof(perr)) != 0) {
-		snprintf(err, errlen, "%s: malformed ELF: %s", path, perr);
+	if (exec_parse(k, path, image, len, &img, &bias, err, errlen) != 0)
 		return -1;
-	}
-	if (img.arch != k->arch) {
-		snprintf(err, errlen, "%s: a %s program, but the machine is %s", path,
-		    sim_arch_name(img.arch), sim_arch_name(k->arch));
-		return -1;
-	}
-	bias = img.is_pie ? k->layout.pie_base : 0;
-	if (img.max_va + bias > k->layout.user_max) {
-		snprintf(err, errlen, "%s: image does not fit below %#llx", path,
-		    (unsigned long long)k->layout.user_max);
-		return -1;
-	}
-	if (k->nprocs == (int)nitems(k->procs)) {
+	if ((slot = kern_proc_slot(k)) < 0) {
 		snprintf(err, errlen, "too many processes");
 		return -1;
 	}
@@ -223,9 +266,12 @@ kern_spawn(struct kern *k, const char *path, const uint8_t *image, size_t len,
 		goto nomem;
 	sprintf(p->path, "/%s", strrchr(path, '/') ? strrchr(path, '/') + 1 : path);
 	p->pid = k->nextpid++;
+	p->pgid = p->pid;
 	p->arch = k->arch;
 	p->td->tid = p->pid;
 	p->td->p = p;
+	if (k->initpid == 0)
+		k->initpid = p->pid;	/* the first process adopts orphans */
 	snprintf(p->comm, sizeof(p->comm), "%s",
 	    strrchr(path, '/') ? strrchr(path, '/') + 1 : path);
 	for (int i = 0; i < KRLIMIT_NLIMITS; i++)
@@ -261,8 +307,8 @@ kern_spawn(struct kern *k, const char *path, const uint8_t *image, size_t len,
 			gargv[0] = p->path;
 			uargv = gargv;
 		}
-		if (exec_load(k, p, &img, obj, bias, err, errlen) != 0 ||
-		    exec_stack(k, p, &img, bias, argc, uargv, envc, envp, &sp, err, errlen) != 0) {
+		if (exec_image(k, p, &img, bias, obj, argc, uargv, envc, envp, &sp,
+		    err, errlen) != 0) {
 			free(gargv);
 			vm_object_deallocate(obj);
 			kern_reap(k, p);
@@ -271,19 +317,11 @@ kern_spawn(struct kern *k, const char *path, const uint8_t *image, size_t len,
 		free(gargv);
 	}
 	vm_object_deallocate(obj);	/* the map entries hold it */
-	k->procs[k->nprocs++] = p;
-	ev = event_make(EV_EXEC, NULL, img.entry + bias);
-	snprintf(ev.detail, sizeof(ev.detail), "%s", p->path);
-	ev.pc = img.entry + bias;
-	event_emit(&ev, 1);
-	if (k->hw->map_changed(k->hw_arg, p) != 0) {
+	k->procs[slot] = p;
+	if (exec_start(k, p, img.entry + bias, sp) != 0) {
 		snprintf(err, errlen, "%s: the execution engine refused the address space", path);
 		return -1;
 	}
-	k->hw->reg_set(k->hw_arg, p->td, GREG_PC, img.entry + bias);
-	k->hw->reg_set(k->hw_arg, p->td, GREG_SP, sp);
-	if (sim_arch_is_mips(k->arch))
-		k->hw->reg_set(k->hw_arg, p->td, GREG_MIPS_T9, img.entry + bias);
 	*out = p;
 	return 0;
 nomem:
@@ -298,4 +336,99 @@ nomem:
 		}
 	}
 	return -1;
+}
+
+/*
+ * execve.  The new image is built in a new address space while the old
+ * one stays, so every failure before the switch returns an error to the
+ * old program (Linux has a point of no return earlier).  The old space is
+ * then freed (vmspace_exec: a space shared with nobody is torn down; here
+ * it is never reused, which the VM-SPEC allows).  Argument strings are
+ * kernel copies already; they are written with copyout into the new map
+ * (which is not yet anybody's current map: no shootdown, the sf_buf
+ * case).
+ */
+int
+kern_execve(struct kern *k, struct thread *td, const char *path,
+    int argc, char *const *argv, int envc, char *const *envp)
+{
+	struct proc *p = td->p;
+	struct vmspace *oldvm = p->vm;
+	struct elf_image img;
+	struct vnode *vp;
+	struct vm_object *obj;
+	char full[512], err[256], *oldpath = p->path, *npath;
+	uint64_t bias, sp;
+	int e;
+
+	if (path[0] != '/' && p->cwd[0] == '/') {
+		snprintf(full, sizeof(full), "%s/%s", p->cwd, path);
+		path = full;
+	}
+	if ((e = vfs_lookup(&k->vfs, path, &vp)) != 0)
+		return e == -EISDIR ? -EACCES : e;
+	if (vp->data == NULL ||
+	    exec_parse(k, path, vp->data, vp->size, &img, &bias, err, sizeof(err)) != 0) {
+		vrele(vp);
+		return -ENOEXEC;
+	}
+	obj = vnode_object_for(vp);
+	if (obj == NULL || (npath = strdup(path)) == NULL) {
+		vm_object_deallocate(obj);
+		vrele(vp);
+		return -ENOMEM;
+	}
+	p->vm = vmspace_alloc(k);
+	if (p->vm == NULL) {
+		p->vm = oldvm;
+		free(npath);
+		vm_object_deallocate(obj);
+		vrele(vp);
+		return -ENOMEM;
+	}
+	p->path = npath;		/* AT_EXECFN */
+	if (exec_image(k, p, &img, bias, obj, argc, argv, envc, envp, &sp,
+	    err, sizeof(err)) != 0) {
+		vmspace_free(p->vm);
+		p->vm = oldvm;
+		p->path = oldpath;
+		free(npath);
+		vm_object_deallocate(obj);
+		vrele(vp);
+		return strstr(err, "E2BIG") != NULL ? -E2BIG : -ENOMEM;
+	}
+	vm_object_deallocate(obj);
+	vrele(vp);
+	/* The point of no return: the old image goes. */
+	free(oldpath);
+	vmspace_free(oldvm);
+	{
+		const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+		size_t n = strnlen(base, sizeof(p->comm) - 1);
+
+		memcpy(p->comm, base, n);
+		p->comm[n] = '\0';
+	}
+	for (int c = 0; c < KERN_MAX_CPUS; c++)
+		if (k->curthread[c] == td)
+			k->curthread[c] = NULL;	/* the machine activates the new pmap */
+	k->hw->engine_drop(k->hw_arg, p);
+	/* Handled signals go back to the default; ignored stay ignored;
+	 * the mask and pending signals stay (POSIX). */
+	for (int s = 1; s < KERN_NSIG; s++)
+		if (p->sigact[s].handler != 1)
+			memset(&p->sigact[s], 0, sizeof(p->sigact[s]));
+	kern_sigctx_clear(k, td);
+	td->clear_child_tid = 0;
+	fd_exec(p);
+	if (exec_start(k, p, img.entry + bias, sp) != 0) {
+		kern_exit(k, p, KSIGKILL);	/* no engine: cannot continue */
+		return -ENOMEM;
+	}
+	kern_sync_precise(k, p);
+	if (p->vfork_parent != NULL) {
+		kern_wakeup(k, p);
+		p->vfork_parent = NULL;
+	}
+	return 0;
 }

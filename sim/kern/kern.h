@@ -37,18 +37,88 @@ struct vnode;
 #define KSIGSEGV	11
 int ksig_bus(enum sim_arch a);	/* 7, MIPS 10 */
 int ksig_fpe(enum sim_arch a);	/* 8 */
-const char *ksig_name(int sig);
-/* Signals whose default action is to ignore (SIGCHLD, SIGURG, SIGWINCH). */
+int ksig_chld(enum sim_arch a);	/* 17, MIPS 18 */
+int ksig_stop(enum sim_arch a);	/* 19, MIPS 23 */
+int ksig_pipe(enum sim_arch a);	/* 13 */
+/* "SIGSEGV"...: the name of sig on a's numbering ("signal" if unknown). */
+const char *ksig_name(enum sim_arch a, int sig);
+/* Signals whose default action is to ignore (SIGCHLD, SIGURG, SIGWINCH;
+ * also SIGCONT, and the stop signals, which vmsim does not implement). */
 bool ksig_default_ignored(enum sim_arch a, int sig);
+#define KSIG_BIT(sig)	(1ull << ((sig) - 1))
+
+/* si_code values (Linux). */
+#define KSI_USER	0	/* kill */
+#define KSI_TKILL	(-6)	/* tkill, tgkill */
+#define KSI_KERNEL	0x80
+#define KSEGV_MAPERR	1	/* no mapping at the address */
+#define KSEGV_ACCERR	2	/* the mapping forbids the access */
+#define KBUS_ADRALN	1	/* misaligned / address error */
+#define KBUS_ADRERR	2	/* no backing for the address */
+#define KCLD_EXITED	1
+#define KCLD_KILLED	2
+
+/* What a pending signal carries (siginfo). */
+struct ksiginfo {
+	int code;		/* si_code */
+	int pid, uid;		/* sender (kill) or child (SIGCHLD) */
+	int status;		/* SIGCHLD: exit code or signal */
+	vm_offset_t addr;	/* si_addr (faults) */
+	uint64_t pc;		/* where it was raised (for the event) */
+	bool forced;		/* a fault: blocked or ignored means default */
+};
+
+/* A signal's disposition (rt_sigaction), in the guest's flag numbering. */
+struct ksigaction {
+	uint64_t handler;	/* 0 SIG_DFL, 1 SIG_IGN, else the address */
+	uint64_t flags;		/* SA_* as the guest ABI numbers them */
+	uint64_t restorer;	/* amd64 SA_RESTORER */
+	uint64_t mask;		/* signals blocked while the handler runs */
+};
 
 struct kern_hw_ops {
 	uint64_t (*reg_get)(void *arg, struct thread *td, enum guest_reg r);
 	void (*reg_set)(void *arg, struct thread *td, enum guest_reg r, uint64_t v);
-	/* p's vm_map changed (entries added, removed or re-protected). */
+	/* p's vm_map changed (entries added, removed or re-protected).  The
+	 * first call for a process (p->hw NULL) makes its engine. */
 	int (*map_changed)(void *arg, struct proc *p);
+	/* fork: child (a new vmspace, p->hw NULL) gets its engine and a copy
+	 * of parent's whole register context.  0, or -1. */
+	int (*fork)(void *arg, struct proc *parent, struct proc *child);
+	/* execve: p's engine is dropped (the next map_changed makes one). */
+	void (*engine_drop)(void *arg, struct proc *p);
+	/* The general registers (KERN_NGREGS, Linux sigcontext order). */
+	void (*gregs_get)(void *arg, struct thread *td, uint64_t *v);
+	void (*gregs_set)(void *arg, struct thread *td, const uint64_t *v);
+	/* A snapshot of td's whole register context (FPU included), loaded
+	 * back by ctx_restore; ctx_free releases it.  NULL: no memory. */
+	void *(*ctx_save)(void *arg, struct thread *td);
+	void (*ctx_restore)(void *arg, struct thread *td, const void *ctx);
+	void (*ctx_free)(void *arg, void *ctx);
+	/* Precise data faults for p's engine on or off: on while p has a
+	 * SIGSEGV or SIGBUS handler that may return (cpu_set_precise). */
+	void (*set_precise)(void *arg, struct proc *p, bool on);
+	/* The I-cache sees instructions the kernel wrote at va (MIPS
+	 * signal trampoline). */
+	void (*icache_sync)(void *arg, struct thread *td, vm_offset_t va, size_t len);
 	/* Guest output on the console (fd 1 or 2). */
 	void (*console)(void *arg, int fd, const void *buf, size_t len);
 };
+
+/*
+ * The general registers of a thread as the kernel sees them, in Linux's
+ * signal-context order: MIPS $0..$31, hi, lo, pc; amd64 r8..r15, rdi,
+ * rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, eflags (cpu/cpu.h CPU_NGREGS).
+ */
+#define KERN_NGREGS		35
+#define KREG_MIPS_HI		32
+#define KREG_MIPS_LO		33
+#define KREG_MIPS_PC		34
+#define KREG_MIPS_SP		29
+#define KREG_MIPS_RA		31
+#define KREG_AMD64_RSP		15
+#define KREG_AMD64_RIP		16
+#define KREG_AMD64_NREGS	18
 
 /* One address space: the map and its page tables; program break. */
 struct vmspace {
@@ -56,6 +126,7 @@ struct vmspace {
 	struct pmap *pmap;
 	vm_offset_t brk_base, brk;	/* [brk_base, brk) is the heap */
 	vm_offset_t stack_top, stack_size;
+	vm_offset_t sigcode;		/* MIPS: the signal return page, or 0 */
 	int refcnt;
 };
 
@@ -75,24 +146,39 @@ struct proc {
 	char comm[32];
 	uint32_t uid, gid;
 	struct rlimit64 rlim[KRLIMIT_NLIMITS];
-	bool exited;
+	int pgid;			/* process group (inherited; setpgid) */
+	bool exited;			/* a zombie until its parent waits */
 	int exit_status;		/* wait(2) status word */
-	int pending_sig;		/* 0, or a signal to deliver */
-	vm_offset_t sig_addr;		/* its si_addr */
-	uint64_t sig_pc;		/* where it was raised */
-	uint64_t sigmask;
-	uint64_t sigaction[KERN_NSIG][4];	/* XXX: stored, not yet used for delivery */
+	int exit_signal;		/* sent to the parent at exit (SIGCHLD) */
+	struct proc *vfork_parent;	/* sleeping until this child execs/exits */
+	uint64_t sigpending;		/* KSIG_BIT(sig) of signals posted */
+	struct ksiginfo siginfo[KERN_NSIG];	/* per pending signal */
+	uint64_t sigmask;		/* blocked signals */
+	struct ksigaction sigact[KERN_NSIG];
 	struct file *files[PROC_NFILES];	/* open files (NULL: none) */
-	bool fd_console[PROC_NFILES];	/* 0-2 start as the console */
+	bool fd_cloexec[PROC_NFILES];	/* close on execve (O_CLOEXEC, FD_CLOEXEC) */
+	char cwd[256];			/* working directory, a normalised guest path */
 	void *hw;			/* the machine's engine for this space */
 	uint64_t nsyscalls;
 };
+
+#define KERN_SIGDEPTH	32	/* nested signal frames remembered */
 
 struct thread {
 	int tid;
 	struct proc *p;
 	void *hwctx;			/* the machine's saved register context */
 	vm_offset_t clear_child_tid;
+	const void *wchan;		/* asleep on this channel, or NULL */
+	const char *wmesg;		/* what for ("wait4", "pipe"...) */
+	/* Register contexts saved at signal delivery (the whole CPU state,
+	 * FPU included), innermost last; sigreturn loads the one of its
+	 * frame (trap.c). */
+	struct {
+		vm_offset_t frame;	/* the signal frame's address */
+		void *ctx;
+	} sigctx[KERN_SIGDEPTH];
+	int nsigctx;
 };
 
 /* Memory layout per ABI (documented in docs/architecture.md). */
@@ -118,9 +204,10 @@ struct kern {
 	struct thread *curthread[KERN_MAX_CPUS];
 	const uint64_t *clock_cycles;	/* cycles of CPU 0: the time base */
 	uint64_t cpu_hz;
-	struct proc *procs[64];
-	int nprocs;
+	struct proc *procs[64];		/* slots (NULL: free), any order */
+	int nprocs;			/* slots in use or used: [0, nprocs) */
 	int nextpid;
+	int initpid;			/* the first process: orphans' new parent */
 	struct kern_stats stats;
 	struct vfs vfs;
 	struct mmu_cpu **cpus;		/* the CPUs' memory hardware (cache syncs) */
@@ -155,10 +242,85 @@ void kern_trap_other(struct kern *k, struct thread *td, int sig, uint64_t pc,
 /* Handle the system call td just executed.  Afterwards td may have
  * exited (td->p->exited). */
 void kern_syscall(struct kern *k, struct thread *td);
-/* Deliver td's pending signal (default actions: terminate). */
+/* On the way back to user mode: act on td's pending, unblocked
+ * signals (default action, ignore, or a handler's signal frame). */
 void kern_deliver_signals(struct kern *k, struct thread *td);
-/* Terminate p with wait status. */
+/* Terminate p with wait status: a zombie until its parent waits (or
+ * reaped at once when nobody will); children go to init; SIGCHLD. */
 void kern_exit(struct kern *k, struct proc *p, int wait_status);
+
+/* The live or zombie process pid, or NULL. */
+struct proc *kern_pfind(struct kern *k, int pid);
+/*
+ * Post sig to p with its siginfo (NULL: sent by the kernel, si_code
+ * SI_KERNEL).  A sleeping thread that will act on it is woken (its
+ * system call restarts after the handler).  Delivery happens on the next
+ * return to user mode (kern_deliver_signals).
+ */
+void kern_psignal(struct kern *k, struct proc *p, int sig, const struct ksiginfo *si);
+/* Reap the exited processes nobody will wait for (the machine calls it
+ * between slices). */
+void kern_collect(struct kern *k);
+/* Internal to sim/kern: a free slot of k->procs (-1: none); drop td's
+ * saved signal contexts. */
+int kern_proc_slot(struct kern *k);
+void kern_sigctx_clear(struct kern *k, struct thread *td);
+/* Tell the machine whether p's faults must be precise (a SIGSEGV or
+ * SIGBUS handler is installed). */
+void kern_sync_precise(struct kern *k, struct proc *p);
+/* rt_sigreturn/sigreturn (trap.c): restore what the signal frame at the
+ * stack pointer saved; returns -KERN_EJUSTRETURN. */
+int64_t kern_sigreturn(struct kern *k, struct thread *td);
+/* Every live thread sleeps: none can run again.  The machine ends the
+ * run (deadlock).  false when some thread may run. */
+bool kern_deadlocked(struct kern *k);
+/*
+ * System-call results with special meaning (never returned to the
+ * guest): KERN_EJUSTRETURN leaves every register as the handler set it
+ * (execve, rt_sigreturn).
+ */
+#define KERN_EJUSTRETURN	513
+
+/* Address spaces (proc.c; VM-SPEC "Address spaces").  vmspace_fork:
+ * a new space with vm's entries inherited (vm_map_fork), or NULL with
+ * *error (ENOMEM).  vmspace_exit: p drops its space at exit.
+ * vmspace_acquire_ref: p's space with one more reference, or NULL when
+ * p is exiting (never raises a count from 0). */
+struct vmspace *vmspace_alloc(struct kern *k);
+void vmspace_free(struct vmspace *vm);
+struct vmspace *vmspace_fork(struct kern *k, struct vmspace *vm, int *error);
+void vmspace_exit(struct kern *k, struct proc *p);
+struct vmspace *vmspace_acquire_ref(struct proc *p);
+/*
+ * Fork: a copy of p (registers, memory, descriptors, signal actions and
+ * mask), runnable, returning 0 from its system call.  flags are Linux
+ * clone flags (the low byte: the exit signal); newsp a new stack pointer
+ * or 0.  The child, or NULL with *error (EAGAIN, ENOMEM, EINVAL).
+ */
+struct proc *kern_fork(struct kern *k, struct thread *td, uint64_t flags,
+    vm_offset_t newsp, int *error);
+/*
+ * Replace td's program with the executable at guest path (execve): argv
+ * and envp are kernel copies.  0 (registers set: the caller returns
+ * KERN_EJUSTRETURN), or -errno with the old image intact (ENOENT,
+ * ENOEXEC, E2BIG, ENOMEM, EACCES).
+ */
+int kern_execve(struct kern *k, struct thread *td, const char *path,
+    int argc, char *const *argv, int envc, char *const *envp);
+
+/*
+ * Sleeping (proc.c; the machine's run loop skips sleeping threads and
+ * ends the run when every live thread sleeps): a system-call handler that must wait (wait4 with no exited child, read
+ * of an empty pipe, write to a full one) calls kern_sleep(k, td, chan)
+ * and returns -KERN_ERESTART; the syscall layer leaves the registers as
+ * they were and backs the PC up to the system-call instruction, so the
+ * call runs again, from the start, when kern_wakeup(k, chan) has made the
+ * thread runnable and the scheduler picks it.  chan is any address that
+ * names what is waited for (the pipe, the parent's proc).
+ */
+#define KERN_ERESTART	512
+void kern_sleep(struct kern *k, struct thread *td, const void *chan);
+void kern_wakeup(struct kern *k, const void *chan);
 
 /* Kernel access to user memory: 0, or EFAULT. */
 int copyin(struct proc *p, vm_offset_t uva, void *dst, size_t len);

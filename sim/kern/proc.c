@@ -1,15 +1,45 @@
 /*
  * sim/kern/proc.c — processes and address spaces: the per-ABI memory
- * layout, vmspace creation and teardown, process exit and reaping.
+ * layout, signal numbering, vmspace creation, fork and teardown, process
+ * exit (zombies, reparenting to init, SIGCHLD), reaping, posting signals,
+ * and the sleep/wakeup half of the scheduler (the run queue itself is the
+ * machine's loop, sim/machine.c).
+ *
+ * Follows FreeBSD kern_fork.c / kern_exit.c / kern_sig.c (psignal) and
+ * vm_map.c's vmspace_* (2010), with Linux's user-visible semantics (wait
+ * status words, clone flags, SIGCHLD numbering per ABI).
+ *
+ * Zombies: an exited process keeps its proc (pid, status) but not its
+ * address space (vmspace_exit) or descriptors until its parent waits.
+ * Orphans are given to init (the first process, k->initpid); when init
+ * itself is gone they are detached and reaped as soon as they exit
+ * (kern_collect), since nobody can wait for them.  The first process is
+ * never reaped before the end of the run: the machine reports its status.
  */
 #include "sim/kern/kern.h"
 #include "sim/base/event.h"
 #include "vm/pmap.h"
+#include "vm/swap_pager.h"
 #include "vm/vm_object.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Linux clone flags (include/uapi/linux/sched.h). */
+#define LCLONE_VM		0x00000100	/* share the address space */
+#define LCLONE_FS		0x00000200
+#define LCLONE_FILES		0x00000400
+#define LCLONE_SIGHAND		0x00000800	/* share signal actions */
+#define LCLONE_VFORK		0x00004000	/* parent sleeps until exec/exit */
+#define LCLONE_PARENT		0x00008000
+#define LCLONE_THREAD		0x00010000	/* same thread group */
+#define LCLONE_SETTLS		0x00080000
+#define LCLONE_PARENT_SETTID	0x00100000	/* store the child's tid in the parent */
+#define LCLONE_CHILD_CLEARTID	0x00200000	/* clear it (in the child) at exit */
+#define LCLONE_CHILD_SETTID	0x01000000	/* store the child's tid in the child */
+#define LCSIGNAL		0x000000ff	/* the exit signal */
 
 void
 kern_layout(enum sim_arch arch, struct kern_layout *l)
@@ -33,6 +63,24 @@ kern_layout(enum sim_arch arch, struct kern_layout *l)
 	}
 }
 
+/* ---- signal numbering -------------------------------------------------- */
+
+static const char *const ksig_names_amd64[32] = {
+	NULL, "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP", "SIGABRT", "SIGBUS",
+	"SIGFPE", "SIGKILL", "SIGUSR1", "SIGSEGV", "SIGUSR2", "SIGPIPE", "SIGALRM",
+	"SIGTERM", "SIGSTKFLT", "SIGCHLD", "SIGCONT", "SIGSTOP", "SIGTSTP", "SIGTTIN",
+	"SIGTTOU", "SIGURG", "SIGXCPU", "SIGXFSZ", "SIGVTALRM", "SIGPROF", "SIGWINCH",
+	"SIGIO", "SIGPWR", "SIGSYS",
+};
+
+static const char *const ksig_names_mips[32] = {
+	NULL, "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP", "SIGABRT", "SIGEMT",
+	"SIGFPE", "SIGKILL", "SIGBUS", "SIGSEGV", "SIGSYS", "SIGPIPE", "SIGALRM",
+	"SIGTERM", "SIGUSR1", "SIGUSR2", "SIGCHLD", "SIGPWR", "SIGWINCH", "SIGURG",
+	"SIGIO", "SIGSTOP", "SIGTSTP", "SIGCONT", "SIGTTIN", "SIGTTOU", "SIGVTALRM",
+	"SIGPROF", "SIGXCPU", "SIGXFSZ",
+};
+
 int
 ksig_bus(enum sim_arch a)
 {
@@ -46,28 +94,47 @@ ksig_fpe(enum sim_arch a)
 	return 8;
 }
 
+int
+ksig_chld(enum sim_arch a)
+{
+	return sim_arch_is_mips(a) ? 18 : 17;
+}
+
+int
+ksig_stop(enum sim_arch a)
+{
+	return sim_arch_is_mips(a) ? 23 : 19;
+}
+
+int
+ksig_pipe(enum sim_arch a)
+{
+	(void)a;
+	return 13;
+}
+
 bool
 ksig_default_ignored(enum sim_arch a, int sig)
 {
-	if (sim_arch_is_mips(a))	/* MIPS: SIGCHLD 18, SIGURG 21, SIGWINCH 20 */
-		return sig == 18 || sig == 20 || sig == 21;
-	return sig == 17 || sig == 23 || sig == 28;
+	/* XXX: the stop signals (STOP, TSTP, TTIN, TTOU) and SIGCONT would
+	 * stop and continue the process; there is no job control, so they
+	 * are ignored. */
+	if (sim_arch_is_mips(a))	/* CHLD 18, WINCH 20, URG 21, STOP 23..TTOU 27 */
+		return sig == 18 || sig == 20 || sig == 21 || (sig >= 23 && sig <= 27);
+	return sig == 17 || sig == 23 || sig == 28 || (sig >= 18 && sig <= 22);
 }
 
 const char *
-ksig_name(int sig)
+ksig_name(enum sim_arch a, int sig)
 {
-	switch (sig) {
-	case KSIGILL: return "SIGILL";
-	case KSIGTRAP: return "SIGTRAP";
-	case KSIGABRT: return "SIGABRT";
-	case 7: case 10: return "SIGBUS";	/* amd64 7, MIPS 10 */
-	case 8: return "SIGFPE";
-	case KSIGKILL: return "SIGKILL";
-	case KSIGSEGV: return "SIGSEGV";
-	default: return "signal";
-	}
+	if (sig > 0 && sig < 32)
+		return (sim_arch_is_mips(a) ? ksig_names_mips : ksig_names_amd64)[sig];
+	if (sig >= 32 && sig < KERN_NSIG)
+		return "SIGRT";
+	return "signal";
 }
+
+/* ---- the kernel -------------------------------------------------------- */
 
 void
 kern_init(struct kern *k, enum sim_arch arch, struct physmem *pm,
@@ -95,6 +162,28 @@ kern_fini(struct kern *k)
 	vfs_fini(&k->vfs);
 }
 
+struct proc *
+kern_pfind(struct kern *k, int pid)
+{
+	for (int i = 0; i < k->nprocs; i++)
+		if (k->procs[i] != NULL && k->procs[i]->pid == pid)
+			return k->procs[i];
+	return NULL;
+}
+
+int
+kern_proc_slot(struct kern *k)
+{
+	for (int i = 0; i < k->nprocs; i++)
+		if (k->procs[i] == NULL)
+			return i;
+	if (k->nprocs < (int)nitems(k->procs))
+		return k->nprocs++;
+	return -1;
+}
+
+/* ---- address spaces ------------------------------------------------------ */
+
 /* A new, empty address space for the kernel's layout, or NULL. */
 struct vmspace *
 vmspace_alloc(struct kern *k)
@@ -117,33 +206,256 @@ vmspace_alloc(struct kern *k)
 void
 vmspace_free(struct vmspace *vm)
 {
-	if (vm == NULL || --vm->refcnt > 0)
+	if (vm == NULL)
+		return;
+	KASSERT(vm->refcnt > 0, ("vmspace_free: refcnt %d", vm->refcnt));
+	if (--vm->refcnt > 0)
 		return;
 	vm_map_remove(&vm->map, vm->map.min_offset, vm->map.max_offset);
 	pmap_destroy(vm->pmap);
 	free(vm);
 }
 
+/*
+ * vmspace_fork: the child's address space.  vm_map_fork copies the map
+ * entry by entry (COPY entries become copy-on-write in both, SHARE
+ * entries share the object, wired entries are copied at once); then the
+ * child's swap charge is reserved (VM-SPEC "Swap accounting"): refused,
+ * the fork fails with ENOMEM after the charge is forced in, so that the
+ * child's teardown gives back exactly what its entries hold.
+ */
+struct vmspace *
+vmspace_fork(struct kern *k, struct vmspace *vm, int *error)
+{
+	struct vmspace *nv = vmspace_alloc(k);
+	vm_ooffset_t charge = 0;
+
+	if (nv == NULL) {
+		*error = ENOMEM;
+		return NULL;
+	}
+	if (vm_map_fork(&nv->map, &vm->map, &charge) != KERN_SUCCESS) {
+		/* The partial child holds the charges of what was copied. */
+		swap_reserve_force(charge);
+		vmspace_free(nv);
+		*error = ENOMEM;
+		return NULL;
+	}
+	if (charge > 0 && !swap_reserve(charge)) {
+		swap_reserve_force(charge);
+		vmspace_free(nv);
+		*error = ENOMEM;
+		return NULL;
+	}
+	nv->brk_base = vm->brk_base;
+	nv->brk = vm->brk;
+	nv->stack_top = vm->stack_top;
+	nv->stack_size = vm->stack_size;
+	nv->sigcode = vm->sigcode;
+	return nv;
+}
+
+/* p exits: it drops its address space (others' references keep it). */
+void
+vmspace_exit(struct kern *k, struct proc *p)
+{
+	struct vmspace *vm = p->vm;
+
+	(void)k;
+	p->vm = NULL;
+	vmspace_free(vm);
+}
+
+struct vmspace *
+vmspace_acquire_ref(struct proc *p)
+{
+	struct vmspace *vm = p->vm;
+
+	if (vm == NULL || p->exited || vm->refcnt <= 0)
+		return NULL;
+	vm->refcnt++;
+	return vm;
+}
+
+/* ---- sleeping ------------------------------------------------------------ */
+
+void
+kern_sleep(struct kern *k, struct thread *td, const void *chan)
+{
+	(void)k;
+	KASSERT(chan != NULL, ("kern_sleep: no channel"));
+	td->wchan = chan;
+}
+
+void
+kern_wakeup(struct kern *k, const void *chan)
+{
+	for (int i = 0; i < k->nprocs; i++) {
+		struct proc *q = k->procs[i];
+
+		if (q != NULL && !q->exited && q->td->wchan == chan)
+			q->td->wchan = NULL;
+	}
+}
+
+bool
+kern_deadlocked(struct kern *k)
+{
+	bool live = false;
+
+	for (int i = 0; i < k->nprocs; i++) {
+		struct proc *q = k->procs[i];
+
+		if (q == NULL || q->exited)
+			continue;
+		if (q->td->wchan == NULL)
+			return false;
+		live = true;
+	}
+	return live;
+}
+
+/* ---- signals --------------------------------------------------------------- */
+
+void
+kern_psignal(struct kern *k, struct proc *p, int sig, const struct ksiginfo *si)
+{
+	struct ksigaction *sa;
+	uint64_t bit;
+
+	if (p == NULL || p->exited || sig <= 0 || sig >= KERN_NSIG)
+		return;
+	bit = KSIG_BIT(sig);
+	sa = &p->sigact[sig];
+	if (si != NULL && si->forced && ((p->sigmask & bit) || sa->handler == 1)) {
+		/* A fault nobody will handle kills (Linux force_sig_info). */
+		p->sigmask &= ~bit;
+		sa->handler = 0;
+	}
+	if (p->sigpending & bit) {
+		/* Standard signals do not queue; a fault replaces a kill. */
+		if (si == NULL || !si->forced)
+			return;
+	}
+	p->sigpending |= bit;
+	if (si != NULL) {
+		p->siginfo[sig] = *si;
+	} else {
+		memset(&p->siginfo[sig], 0, sizeof(p->siginfo[sig]));
+		p->siginfo[sig].code = KSI_KERNEL;
+	}
+	/* A sleeper that will take it wakes up; its system call restarts
+	 * after the handler (every handler is SA_RESTART). */
+	if (p->td->wchan != NULL && (sig == KSIGKILL || !(p->sigmask & bit)))
+		p->td->wchan = NULL;
+	(void)k;
+}
+
+void
+kern_sigctx_clear(struct kern *k, struct thread *td)
+{
+	for (int i = 0; i < td->nsigctx; i++)
+		k->hw->ctx_free(k->hw_arg, td->sigctx[i].ctx);
+	td->nsigctx = 0;
+}
+
+void
+kern_sync_precise(struct kern *k, struct proc *p)
+{
+	if (p->hw == NULL || k->hw->set_precise == NULL)
+		return;
+	k->hw->set_precise(k->hw_arg, p, p->sigact[KSIGSEGV].handler > 1 ||
+	    p->sigact[ksig_bus(k->arch)].handler > 1);
+}
+
+/* ---- exit and reaping -------------------------------------------------- */
+
+/* Nobody can wait for p: reap it when it has exited (kern_collect). */
+static void
+proc_detach(struct kern *k, struct proc *p)
+{
+	p->ppid = 0;
+	(void)k;
+}
+
+/* p's parent learns that p exited: SIGCHLD and a wakeup, or, when the
+ * parent ignores SIGCHLD (SIG_IGN or SA_NOCLDWAIT), p is detached. */
+static void
+proc_notify_parent(struct kern *k, struct proc *p)
+{
+	struct proc *pp = p->ppid > 0 ? kern_pfind(k, p->ppid) : NULL;
+	int chld = ksig_chld(k->arch);
+	uint64_t nocldwait = sim_arch_is_mips(k->arch) ? 0x10000 : 0x2;
+	struct ksiginfo si;
+
+	if (pp == NULL || pp->exited) {
+		proc_detach(k, p);
+		return;
+	}
+	if (pp->sigact[chld].handler == 1 || (pp->sigact[chld].flags & nocldwait))
+		proc_detach(k, p);	/* auto-reaped: wait4 gives ECHILD */
+	if (p->exit_signal > 0 && p->exit_signal < KERN_NSIG) {
+		memset(&si, 0, sizeof(si));
+		if ((p->exit_status & 0x7f) == 0) {
+			si.code = KCLD_EXITED;
+			si.status = (p->exit_status >> 8) & 0xff;
+		} else {
+			si.code = KCLD_KILLED;
+			si.status = p->exit_status & 0x7f;
+		}
+		si.pid = p->pid;
+		si.uid = (int)p->uid;
+		kern_psignal(k, pp, p->exit_signal, &si);
+	}
+	kern_wakeup(k, pp);		/* wait4 sleeps on the parent */
+}
+
 void
 kern_exit(struct kern *k, struct proc *p, int wait_status)
 {
 	struct event ev;
+	struct proc *init;
 
 	if (p->exited)
 		return;
-	p->exited = true;
-	p->exit_status = wait_status;
 	ev = event_make(EV_EXIT, NULL, 0);
 	if ((wait_status & 0x7f) == 0)
 		snprintf(ev.detail, sizeof(ev.detail), "exit %d", (wait_status >> 8) & 0xff);
 	else
 		snprintf(ev.detail, sizeof(ev.detail), "killed by %s",
-		    ksig_name(wait_status & 0x7f));
+		    ksig_name(k->arch, wait_status & 0x7f));
 	event_emit(&ev, 1);
+	p->exited = true;
+	p->exit_status = wait_status;
+	p->sigpending = 0;
+	p->td->wchan = NULL;
 	for (int c = 0; c < KERN_MAX_CPUS; c++)
 		if (k->curthread[c] == p->td)
 			k->curthread[c] = NULL;
 	fd_close_all(p);
+	kern_sigctx_clear(k, p->td);
+	vmspace_exit(k, p);
+	/* A vfork parent sleeps on its child. */
+	if (p->vfork_parent != NULL) {
+		kern_wakeup(k, p);
+		p->vfork_parent = NULL;
+	}
+	/* Children go to init (or, with init gone, are detached). */
+	init = k->initpid > 0 ? kern_pfind(k, k->initpid) : NULL;
+	for (int i = 0; i < k->nprocs; i++) {
+		struct proc *q = k->procs[i];
+
+		if (q == NULL || q == p || q->ppid != p->pid)
+			continue;
+		if (init != NULL && !init->exited && init != p) {
+			q->ppid = init->pid;
+			if (q->exited)		/* init may wait for it now */
+				proc_notify_parent(k, q);
+		} else {
+			proc_detach(k, q);
+		}
+	}
+	proc_notify_parent(k, p);
 }
 
 void
@@ -152,9 +464,109 @@ kern_reap(struct kern *k, struct proc *p)
 	for (int i = 0; i < k->nprocs; i++)
 		if (k->procs[i] == p)
 			k->procs[i] = NULL;
+	if (p->hw != NULL && k->hw->engine_drop != NULL)
+		k->hw->engine_drop(k->hw_arg, p);
 	fd_close_all(p);
+	if (p->td != NULL)
+		kern_sigctx_clear(k, p->td);
 	vmspace_free(p->vm);
 	free(p->td);
 	free(p->path);
 	free(p);
+}
+
+/*
+ * Reap every exited process nobody will wait for (its parent is gone or
+ * ignores SIGCHLD), except the first process.  Called by the machine
+ * between slices, never while a process's system call is running.
+ */
+void
+kern_collect(struct kern *k)
+{
+	for (int i = 0; i < k->nprocs; i++) {
+		struct proc *q = k->procs[i];
+
+		if (q != NULL && q->exited && q->ppid == 0 && q->pid != k->initpid)
+			kern_reap(k, q);
+	}
+}
+
+/* ---- fork ------------------------------------------------------------------ */
+
+struct proc *
+kern_fork(struct kern *k, struct thread *td, uint64_t flags, vm_offset_t newsp,
+    int *error)
+{
+	struct proc *pp = td->p, *p;
+	int slot;
+
+	/* Threads (a shared address space without vfork, shared signal
+	 * actions) are not supported.  CLONE_VM with CLONE_VFORK is taken
+	 * as a vfork with fork semantics: XXX: the child gets a copy of the
+	 * address space, not the parent's (a posix_spawn child's error
+	 * report through shared memory is lost). */
+	if ((flags & (LCLONE_THREAD | LCLONE_SIGHAND)) ||
+	    ((flags & LCLONE_VM) && !(flags & LCLONE_VFORK))) {
+		*error = EINVAL;
+		return NULL;
+	}
+	if ((slot = kern_proc_slot(k)) < 0) {
+		*error = EAGAIN;
+		return NULL;
+	}
+	p = calloc(1, sizeof(*p));
+	if (p == NULL || (p->td = calloc(1, sizeof(*p->td))) == NULL ||
+	    (p->path = strdup(pp->path)) == NULL) {
+		if (p != NULL) {
+			free(p->td);
+			free(p);
+		}
+		*error = ENOMEM;
+		return NULL;
+	}
+	p->pid = k->nextpid++;
+	p->ppid = (flags & LCLONE_PARENT) ? pp->ppid : pp->pid;
+	p->pgid = pp->pgid;
+	p->arch = pp->arch;
+	memcpy(p->comm, pp->comm, sizeof(p->comm));
+	p->uid = pp->uid;
+	p->gid = pp->gid;
+	memcpy(p->rlim, pp->rlim, sizeof(p->rlim));
+	memcpy(p->sigact, pp->sigact, sizeof(p->sigact));
+	p->sigmask = pp->sigmask;
+	p->exit_signal = (int)(flags & LCSIGNAL);
+	p->td->tid = p->pid;
+	p->td->p = p;
+	p->vm = vmspace_fork(k, pp->vm, error);
+	if (p->vm == NULL) {
+		free(p->td);
+		free(p->path);
+		free(p);
+		return NULL;
+	}
+	fd_fork(pp, p);
+	k->procs[slot] = p;
+	/* The child's memory faults and events are its own from here. */
+	if (k->hw->fork(k->hw_arg, pp, p) != 0) {
+		p->exited = true;
+		p->ppid = 0;
+		kern_reap(k, p);
+		*error = ENOMEM;
+		return NULL;
+	}
+	/* The child returns 0 from the system call. */
+	if (k->arch == ARCH_AMD64) {
+		k->hw->reg_set(k->hw_arg, p->td, GREG_X86_RAX, 0);
+	} else {
+		k->hw->reg_set(k->hw_arg, p->td, GREG_MIPS_V0, 0);
+		k->hw->reg_set(k->hw_arg, p->td, GREG_MIPS_A3, 0);
+	}
+	if (newsp != 0)
+		k->hw->reg_set(k->hw_arg, p->td, GREG_SP, newsp);
+	kern_sync_precise(k, p);
+	if (flags & LCLONE_VFORK) {
+		p->vfork_parent = pp;
+		kern_sleep(k, td, p);	/* after the call returns: until exec/exit */
+	}
+	return p;
 }

@@ -10,7 +10,11 @@
  * Handlers take the arguments as 64-bit values and return a value or
  * -errno (errno numbered as on amd64; translated for MIPS on return).
  * A system call this kernel does not have returns -ENOSYS and logs a
- * syscall_unimplemented event.
+ * syscall_unimplemented event.  Two results are never seen by the guest:
+ * -KERN_ERESTART (the handler sleeps: the registers stay as they were and
+ * the PC goes back to the system-call instruction, so the call runs again
+ * when the thread is woken) and -KERN_EJUSTRETURN (the handler set the
+ * registers itself: execve, rt_sigreturn).
  */
 #include "sim/kern/sys.h"
 #include "mmu/mmu.h"
@@ -25,17 +29,13 @@
 #include <string.h>
 
 enum sc {
-	SC_NONE, SC_READ, SC_WRITE, SC_OPEN, SC_OPENAT, SC_CLOSE, SC_LSEEK,
-	SC_LLSEEK, SC_MMAP, SC_MMAP2, SC_MPROTECT, SC_MUNMAP, SC_BRK,
-	SC_RT_SIGACTION, SC_RT_SIGPROCMASK, SC_IOCTL, SC_WRITEV, SC_ACCESS,
-	SC_FACCESSAT, SC_SCHED_YIELD, SC_MADVISE, SC_GETPID, SC_GETTID,
-	SC_GETPPID, SC_EXIT, SC_EXIT_GROUP, SC_UNAME, SC_READLINK,
-	SC_READLINKAT, SC_GETUID, SC_GETEUID, SC_GETGID, SC_GETEGID,
-	SC_ARCH_PRCTL, SC_SET_THREAD_AREA, SC_SET_TID_ADDRESS,
+	SC_NONE, SC_MMAP, SC_MMAP2, SC_MPROTECT, SC_MUNMAP, SC_BRK,
+	SC_SCHED_YIELD, SC_MADVISE, SC_GETPID, SC_GETTID, SC_EXIT,
+	SC_EXIT_GROUP, SC_UNAME, SC_GETUID, SC_GETEUID, SC_GETGID,
+	SC_GETEGID, SC_ARCH_PRCTL, SC_SET_THREAD_AREA, SC_SET_TID_ADDRESS,
 	SC_SET_ROBUST_LIST, SC_RSEQ, SC_CLOCK_GETTIME, SC_CLOCK_GETTIME64,
-	SC_GETTIMEOFDAY, SC_PRLIMIT64, SC_GETRLIMIT, SC_GETRANDOM, SC_FSTAT,
-	SC_NEWFSTATAT, SC_STATX, SC_KILL, SC_TGKILL, SC_CACHEFLUSH,
-	SC_FUTEX, SC_FSTAT64, SC_FSTATAT64, SC_PREAD64,
+	SC_GETTIMEOFDAY, SC_PRLIMIT64, SC_GETRLIMIT, SC_GETRANDOM,
+	SC_CACHEFLUSH, SC_FUTEX,
 };
 
 struct sc_entry {
@@ -45,62 +45,45 @@ struct sc_entry {
 };
 
 static const struct sc_entry sc_amd64[] = {
-	{ 0, SC_READ, "read" }, { 1, SC_WRITE, "write" }, { 2, SC_OPEN, "open" },
-	{ 3, SC_CLOSE, "close" }, { 5, SC_FSTAT, "fstat" }, { 8, SC_LSEEK, "lseek" },
 	{ 9, SC_MMAP, "mmap" }, { 10, SC_MPROTECT, "mprotect" },
 	{ 11, SC_MUNMAP, "munmap" }, { 12, SC_BRK, "brk" },
-	{ 13, SC_RT_SIGACTION, "rt_sigaction" },
-	{ 14, SC_RT_SIGPROCMASK, "rt_sigprocmask" }, { 16, SC_IOCTL, "ioctl" },
-	{ 17, SC_PREAD64, "pread64" },
-	{ 20, SC_WRITEV, "writev" }, { 21, SC_ACCESS, "access" },
 	{ 24, SC_SCHED_YIELD, "sched_yield" }, { 28, SC_MADVISE, "madvise" },
 	{ 39, SC_GETPID, "getpid" }, { 60, SC_EXIT, "exit" },
-	{ 62, SC_KILL, "kill" }, { 63, SC_UNAME, "uname" },
-	{ 89, SC_READLINK, "readlink" }, { 96, SC_GETTIMEOFDAY, "gettimeofday" },
+	{ 63, SC_UNAME, "uname" },
+	{ 96, SC_GETTIMEOFDAY, "gettimeofday" },
 	{ 97, SC_GETRLIMIT, "getrlimit" }, { 102, SC_GETUID, "getuid" },
 	{ 104, SC_GETGID, "getgid" }, { 107, SC_GETEUID, "geteuid" },
-	{ 108, SC_GETEGID, "getegid" }, { 110, SC_GETPPID, "getppid" },
+	{ 108, SC_GETEGID, "getegid" },
 	{ 158, SC_ARCH_PRCTL, "arch_prctl" }, { 186, SC_GETTID, "gettid" },
 	{ 202, SC_FUTEX, "futex" }, { 218, SC_SET_TID_ADDRESS, "set_tid_address" },
 	{ 228, SC_CLOCK_GETTIME, "clock_gettime" },
-	{ 231, SC_EXIT_GROUP, "exit_group" }, { 234, SC_TGKILL, "tgkill" },
-	{ 257, SC_OPENAT, "openat" }, { 262, SC_NEWFSTATAT, "newfstatat" },
-	{ 267, SC_READLINKAT, "readlinkat" }, { 269, SC_FACCESSAT, "faccessat" },
+	{ 231, SC_EXIT_GROUP, "exit_group" },
 	{ 273, SC_SET_ROBUST_LIST, "set_robust_list" },
 	{ 302, SC_PRLIMIT64, "prlimit64" }, { 318, SC_GETRANDOM, "getrandom" },
-	{ 332, SC_STATX, "statx" }, { 334, SC_RSEQ, "rseq" },
+	{ 334, SC_RSEQ, "rseq" },
 };
 
 static const struct sc_entry sc_o32[] = {
-	{ 4001, SC_EXIT, "exit" }, { 4003, SC_READ, "read" },
-	{ 4004, SC_WRITE, "write" }, { 4005, SC_OPEN, "open" },
-	{ 4006, SC_CLOSE, "close" }, { 4019, SC_LSEEK, "lseek" },
+	{ 4001, SC_EXIT, "exit" },
 	{ 4020, SC_GETPID, "getpid" }, { 4024, SC_GETUID, "getuid" },
-	{ 4033, SC_ACCESS, "access" }, { 4037, SC_KILL, "kill" },
 	{ 4045, SC_BRK, "brk" }, { 4047, SC_GETGID, "getgid" },
 	{ 4049, SC_GETEUID, "geteuid" }, { 4050, SC_GETEGID, "getegid" },
-	{ 4054, SC_IOCTL, "ioctl" }, { 4064, SC_GETPPID, "getppid" },
 	{ 4076, SC_GETRLIMIT, "getrlimit" },
 	{ 4078, SC_GETTIMEOFDAY, "gettimeofday" },
-	{ 4085, SC_READLINK, "readlink" }, { 4090, SC_MMAP, "mmap" },
+	{ 4090, SC_MMAP, "mmap" },
 	{ 4091, SC_MUNMAP, "munmap" }, { 4122, SC_UNAME, "uname" },
-	{ 4125, SC_MPROTECT, "mprotect" }, { 4140, SC_LLSEEK, "_llseek" },
-	{ 4146, SC_WRITEV, "writev" }, { 4147, SC_CACHEFLUSH, "cacheflush" },
+	{ 4125, SC_MPROTECT, "mprotect" },
+	{ 4147, SC_CACHEFLUSH, "cacheflush" },
 	{ 4162, SC_SCHED_YIELD, "sched_yield" },
-	{ 4194, SC_RT_SIGACTION, "rt_sigaction" },
-	{ 4195, SC_RT_SIGPROCMASK, "rt_sigprocmask" },
-	{ 4200, SC_PREAD64, "pread64" },
-	{ 4210, SC_MMAP2, "mmap2" }, { 4215, SC_FSTAT64, "fstat64" },
+	{ 4210, SC_MMAP2, "mmap2" },
 	{ 4218, SC_MADVISE, "madvise" }, { 4222, SC_GETTID, "gettid" },
 	{ 4238, SC_FUTEX, "futex" }, { 4246, SC_EXIT_GROUP, "exit_group" },
 	{ 4252, SC_SET_TID_ADDRESS, "set_tid_address" },
-	{ 4263, SC_CLOCK_GETTIME, "clock_gettime" }, { 4266, SC_TGKILL, "tgkill" },
+	{ 4263, SC_CLOCK_GETTIME, "clock_gettime" },
 	{ 4283, SC_SET_THREAD_AREA, "set_thread_area" },
-	{ 4288, SC_OPENAT, "openat" }, { 4293, SC_FSTATAT64, "fstatat64" },
-	{ 4298, SC_READLINKAT, "readlinkat" }, { 4300, SC_FACCESSAT, "faccessat" },
 	{ 4309, SC_SET_ROBUST_LIST, "set_robust_list" },
 	{ 4338, SC_PRLIMIT64, "prlimit64" }, { 4353, SC_GETRANDOM, "getrandom" },
-	{ 4366, SC_STATX, "statx" }, { 4367, SC_RSEQ, "rseq" },
+	{ 4367, SC_RSEQ, "rseq" },
 	{ 4403, SC_CLOCK_GETTIME64, "clock_gettime64" },
 };
 
@@ -125,168 +108,11 @@ guest_errno(enum sim_arch arch, int64_t e)
 	switch (e) {
 	case ENOSYS: return 89;
 	case ENAMETOOLONG: return 78;
+	case ENOTEMPTY: return 93;
+	case ELOOP: return 90;
+	case EOVERFLOW: return 79;
 	default: return e;	/* the classic 1..34 agree */
 	}
-}
-
-/* ---- files: the console and the read-only guest root (vfs.c) ------ */
-
-static bool
-fd_is_console(const struct sc_ctx *c, int64_t fd)
-{
-	return fd >= 0 && fd < PROC_NFILES && c->p->fd_console[fd];
-}
-
-static int64_t
-sys_write_buf(struct sc_ctx *c, int64_t fd, vm_offset_t buf, uint64_t len)
-{
-	uint8_t chunk[4096];
-	uint64_t done = 0;
-
-	if (fd_get(c->p, (int)fd) != NULL)
-		return -EBADF;		/* files are read-only (opened O_RDONLY) */
-	if (!fd_is_console(c, fd) || fd == 0)
-		return -EBADF;
-	while (done < len) {
-		size_t n = (size_t)MIN(len - done, sizeof(chunk));
-
-		if (copyin(c->p, buf + done, chunk, n) != 0)
-			return done > 0 ? (int64_t)done : -EFAULT;
-		c->k->hw->console(c->k->hw_arg, (int)fd, chunk, n);
-		done += n;
-	}
-	return (int64_t)done;
-}
-
-/* Read from a file at off: bytes copied out, or -errno. */
-static int64_t
-file_read(struct sc_ctx *c, struct file *f, vm_offset_t buf, uint64_t len, uint64_t off)
-{
-	uint64_t n;
-
-	if (off >= f->vp->size)
-		return 0;
-	n = MIN(len, f->vp->size - off);
-	if (copyout(c->p, f->vp->data + off, buf, n) != 0)
-		return -EFAULT;
-	return (int64_t)n;
-}
-
-static int64_t
-sys_read(struct sc_ctx *c, int64_t fd, vm_offset_t buf, uint64_t len)
-{
-	struct file *f = fd_get(c->p, (int)fd);
-	int64_t n;
-
-	if (f == NULL)
-		return fd_is_console(c, fd) ? 0 : -EBADF;	/* stdin: empty */
-	n = file_read(c, f, buf, len, f->offset);
-	if (n > 0)
-		f->offset += (uint64_t)n;
-	return n;
-}
-
-static int64_t
-sys_pread64(struct sc_ctx *c, int64_t fd, vm_offset_t buf, uint64_t len, int64_t off)
-{
-	struct file *f = fd_get(c->p, (int)fd);
-
-	if (f == NULL)
-		return fd_is_console(c, fd) ? -ESPIPE : -EBADF;
-	if (off < 0)
-		return -EINVAL;
-	return file_read(c, f, buf, len, (uint64_t)off);
-}
-
-static int64_t
-sys_lseek(struct sc_ctx *c, int64_t fd, int64_t off, int64_t whence)
-{
-	struct file *f = fd_get(c->p, (int)fd);
-	int64_t base;
-
-	if (f == NULL)
-		return fd_is_console(c, fd) ? -ESPIPE : -EBADF;
-	switch (whence) {
-	case 0: base = 0; break;
-	case 1: base = (int64_t)f->offset; break;
-	case 2: base = (int64_t)f->vp->size; break;
-	default: return -EINVAL;
-	}
-	if (base + off < 0)
-		return -EINVAL;
-	f->offset = (uint64_t)(base + off);
-	return (int64_t)f->offset;
-}
-
-#define LO_ACCMODE	3
-#define LAT_FDCWD	(-100)
-
-static int64_t
-sys_openat(struct sc_ctx *c, int64_t dirfd, vm_offset_t upath, int64_t flags)
-{
-	char path[256];
-	struct vnode *vp;
-	int e, fd;
-
-	if ((e = copyinstr(c->p, upath, path, sizeof(path))) != 0)
-		return -e;
-	if (path[0] != '/' && dirfd != LAT_FDCWD)
-		return -ENOTDIR;	/* no directory descriptors yet */
-	if ((flags & LO_ACCMODE) != 0) {
-		/* Writing: the file system is read-only (if the file exists). */
-		if ((e = vfs_lookup(&c->k->vfs, path, &vp)) == 0)
-			vrele(vp);
-		return e == -ENOENT ? -ENOENT : -EROFS;
-	}
-	if ((e = vfs_lookup(&c->k->vfs, path, &vp)) != 0)
-		return e;
-	fd = fd_alloc(c->p, vp);
-	if (fd < 0)
-		vrele(vp);
-	return fd;
-}
-
-static int64_t
-sys_faccessat(struct sc_ctx *c, int64_t dirfd, vm_offset_t upath, int64_t mode)
-{
-	char path[256];
-	struct vnode *vp;
-	int e;
-
-	if ((e = copyinstr(c->p, upath, path, sizeof(path))) != 0)
-		return -e;
-	if (path[0] != '/' && dirfd != LAT_FDCWD)
-		return -ENOTDIR;
-	if ((e = vfs_lookup(&c->k->vfs, path, &vp)) != 0)
-		return e == -EISDIR ? 0 : e;
-	vrele(vp);
-	return (mode & 2) ? -EROFS : 0;	/* W_OK on a read-only file system */
-}
-
-static int64_t
-sys_writev(struct sc_ctx *c, int64_t fd, vm_offset_t iov, int64_t cnt)
-{
-	int64_t total = 0;
-
-	if (cnt < 0 || cnt > 1024)
-		return -EINVAL;
-	for (int64_t i = 0; i < cnt; i++) {
-		uint8_t ent[16];
-		uint64_t base, len;
-		int64_t r;
-
-		if (copyin(c->p, iov + (uint64_t)i * 2 * c->word, ent, 2 * c->word) != 0)
-			return total > 0 ? total : -EFAULT;
-		base = sc_get_uint(c, ent, c->word);
-		len = sc_get_uint(c, ent + c->word, c->word);
-		if (len == 0)
-			continue;
-		r = sys_write_buf(c, fd, base, len);
-		if (r < 0)
-			return total > 0 ? total : r;
-		total += r;
-	}
-	return total;
 }
 
 /* ---- memory ------------------------------------------------------- */
@@ -338,13 +164,18 @@ sys_mmap(struct sc_ctx *c, uint64_t addr, uint64_t len, int64_t prot, int64_t fl
 
 		if (f == NULL)
 			return -EBADF;
-		if ((flags & LMAP_SHARED) && (prot & VM_PROT_WRITE))
-			return -EACCES;		/* opened read-only */
+		if (file_vnode(f) == NULL)
+			return -ENODEV;		/* a pipe, the console, a directory */
+		if (!file_readable(f) || ((flags & LMAP_SHARED) &&
+		    (prot & VM_PROT_WRITE) && !file_writable(f)))
+			return -EACCES;
 		obj = vnode_object_for(f->vp);
-		if (flags & LMAP_SHARED)
-			max = VM_PROT_READ | VM_PROT_EXECUTE;
-		else
+		if (!(flags & LMAP_SHARED))
 			cow = MAP_COPY_ON_WRITE;
+		else
+			cow = MAP_INHERIT_SHARE;	/* shared with children too */
+		if ((flags & LMAP_SHARED) && !file_writable(f))
+			max = VM_PROT_READ | VM_PROT_EXECUTE;
 	}
 	/* XXX: MAP_SHARED anonymous memory is treated as private until
 	 * fork exists (nobody else can see it before then). */
@@ -616,145 +447,6 @@ sys_getrandom(struct sc_ctx *c, vm_offset_t buf, uint64_t len)
 	return (int64_t)done;
 }
 
-static int64_t
-sys_readlink(struct sc_ctx *c, vm_offset_t path, vm_offset_t buf, uint64_t size)
-{
-	char name[256];
-	size_t n;
-	int e = copyinstr(c->p, path, name, sizeof(name));
-
-	if (e != 0)
-		return -e;
-	if (strcmp(name, "/proc/self/exe") != 0)
-		return -ENOENT;
-	n = MIN(strlen(c->p->path), size);
-	return copyout(c->p, c->p->path, buf, n) ? -EFAULT : (int64_t)n;
-}
-
-/* ---- stat ----------------------------------------------------------- */
-
-#define LS_IFCHR 0020000
-#define LS_IFREG 0100000
-#define LS_IFDIR 0040000
-
-struct kstat {
-	uint32_t mode;
-	uint64_t ino, size, nlink, dev_major, dev_minor, rdev_major, rdev_minor;
-};
-
-/* The stat of descriptor fd (path NULL) or of a guest path. */
-static int
-kstat_of(struct sc_ctx *c, int64_t fd, const char *path, struct kstat *st)
-{
-	struct vnode *vp = NULL;
-	struct file *f;
-	int e;
-
-	memset(st, 0, sizeof(*st));
-	st->nlink = 1;
-	st->dev_major = 0;
-	st->dev_minor = 22;
-	if (path != NULL && path[0] != '\0') {
-		if (path[0] != '/' && fd != LAT_FDCWD)
-			return -ENOTDIR;
-		e = vfs_lookup(&c->k->vfs, path, &vp);
-		if (e == -EISDIR) {
-			st->mode = LS_IFDIR | 0555;
-			st->ino = 2;
-			st->nlink = 2;
-			return 0;
-		}
-		if (e != 0)
-			return e;
-	} else if ((f = fd_get(c->p, (int)fd)) != NULL) {
-		vp = f->vp;
-		vref(vp);
-	} else if (fd_is_console(c, fd)) {
-		st->mode = LS_IFCHR | 0620;
-		st->ino = 3 + (uint64_t)fd;
-		st->rdev_major = 136;		/* a pseudo-terminal */
-		return 0;
-	} else {
-		return -EBADF;
-	}
-	st->mode = LS_IFREG | 0444;
-	st->size = vp->size;
-	/* The inode number: a hash of the path, stable across runs. */
-	st->ino = 0xcbf29ce484222325ull;
-	for (const char *q = vp->name; *q; q++)
-		st->ino = (st->ino ^ (unsigned char)*q) * 0x100000001b3ull;
-	st->ino &= 0x7fffffffu;
-	vrele(vp);
-	return 0;
-}
-
-/* statx (generic layout, same on every ABI). */
-static int64_t
-sys_statx(struct sc_ctx *c, int64_t dirfd, vm_offset_t path, int64_t flags,
-    vm_offset_t buf)
-{
-	uint8_t s[256];
-	char name[256];
-	struct kstat st;
-	int e = copyinstr(c->p, path, name, sizeof(name));
-
-	(void)flags;
-	if (e != 0)
-		return -e;
-	if ((e = kstat_of(c, dirfd, name, &st)) != 0)
-		return e;
-	memset(s, 0, sizeof(s));
-	sc_put_uint(c, s + 0x00, 0x7ff, 4);		/* stx_mask: basic stats */
-	sc_put_uint(c, s + 0x04, 4096, 4);		/* stx_blksize */
-	sc_put_uint(c, s + 0x10, st.nlink, 4);		/* stx_nlink */
-	sc_put_uint(c, s + 0x14, c->p->uid, 4);		/* stx_uid */
-	sc_put_uint(c, s + 0x18, c->p->gid, 4);		/* stx_gid */
-	sc_put_uint(c, s + 0x1c, st.mode, 2);		/* stx_mode */
-	sc_put_uint(c, s + 0x20, st.ino, 8);		/* stx_ino */
-	sc_put_uint(c, s + 0x28, st.size, 8);		/* stx_size */
-	sc_put_uint(c, s + 0x30, (st.size + 511) / 512, 8);	/* stx_blocks */
-	sc_put_uint(c, s + 0x80, st.rdev_major, 4);	/* stx_rdev_major */
-	sc_put_uint(c, s + 0x84, st.rdev_minor, 4);	/* stx_rdev_minor */
-	sc_put_uint(c, s + 0x88, st.dev_major, 4);	/* stx_dev_major */
-	sc_put_uint(c, s + 0x8c, st.dev_minor, 4);	/* stx_dev_minor */
-	return copyout(c->p, s, buf, sizeof(s)) ? -EFAULT : 0;
-}
-
-/* amd64 struct stat (144 bytes). */
-static int64_t
-sys_stat_amd64(struct sc_ctx *c, int64_t fd, const char *path, vm_offset_t buf)
-{
-	uint8_t s[144];
-	struct kstat st;
-	int e;
-
-	if ((e = kstat_of(c, fd, path, &st)) != 0)
-		return e;
-	memset(s, 0, sizeof(s));
-	sc_put_uint(c, s + 0, st.dev_major << 8 | st.dev_minor, 8);	/* st_dev */
-	sc_put_uint(c, s + 8, st.ino, 8);			/* st_ino */
-	sc_put_uint(c, s + 16, st.nlink, 8);		/* st_nlink */
-	sc_put_uint(c, s + 24, st.mode, 4);		/* st_mode */
-	sc_put_uint(c, s + 28, c->p->uid, 4);		/* st_uid */
-	sc_put_uint(c, s + 32, c->p->gid, 4);		/* st_gid */
-	sc_put_uint(c, s + 40, st.rdev_major << 8 | st.rdev_minor, 8);	/* st_rdev */
-	sc_put_uint(c, s + 48, st.size, 8);		/* st_size */
-	sc_put_uint(c, s + 56, 4096, 8);			/* st_blksize */
-	sc_put_uint(c, s + 64, (st.size + 511) / 512, 8);	/* st_blocks */
-	return copyout(c->p, s, buf, sizeof(s)) ? -EFAULT : 0;
-}
-
-static int64_t
-sys_newfstatat(struct sc_ctx *c, int64_t dirfd, vm_offset_t path, vm_offset_t buf)
-{
-	char name[256];
-	int e = copyinstr(c->p, path, name, sizeof(name));
-
-	if (e != 0)
-		return -e;
-	return sys_stat_amd64(c, dirfd, name, buf);
-}
-
 /*
  * cacheflush(addr, nbytes, cache) (MIPS): make the I-cache coherent with
  * memory for the range, as pmap_sync_icache does: each resident page's
@@ -783,69 +475,6 @@ sys_cacheflush(struct sc_ctx *c, vm_offset_t addr, uint64_t len)
 			return -EFAULT;
 		mmu_icache_sync(cpu, va, pa, n, "cacheflush");
 		va += n;
-	}
-	return 0;
-}
-
-/* ---- signals ------------------------------------------------------- */
-
-static int64_t
-sys_rt_sigaction(struct sc_ctx *c, int64_t sig, vm_offset_t act, vm_offset_t oact)
-{
-	/* The kernel's struct sigaction: 32 bytes on amd64, 24 on o32.
-	 * Kept as raw bytes: it round-trips; delivery uses default actions. */
-	size_t sz = c->arch == ARCH_AMD64 ? 32 : 24;
-	uint8_t *slot;
-
-	if (sig < 1 || sig >= KERN_NSIG || sig == KSIGKILL || sig == 19 /* STOP */)
-		return -EINVAL;
-	slot = (uint8_t *)c->p->sigaction[sig];
-	if (oact != 0 && copyout(c->p, slot, oact, sz) != 0)
-		return -EFAULT;
-	if (act != 0 && copyin(c->p, act, slot, sz) != 0)
-		return -EFAULT;
-	return 0;
-}
-
-static int64_t
-sys_rt_sigprocmask(struct sc_ctx *c, int64_t how, vm_offset_t set, vm_offset_t oset,
-    uint64_t sigsetsize)
-{
-	/* SIG_BLOCK/UNBLOCK/SETMASK: 0/1/2 on amd64, 1/2/3 on MIPS. */
-	int64_t base = c->arch == ARCH_AMD64 ? 0 : 1;
-	uint8_t b[8];
-	uint64_t nm;
-
-	if (sigsetsize != 8 && sigsetsize != 16)
-		return -EINVAL;
-	if (oset != 0 && sc_copyout_uint(c, oset, c->p->sigmask, 8) != 0)
-		return -EFAULT;
-	if (set == 0)
-		return 0;
-	if (copyin(c->p, set, b, 8) != 0)
-		return -EFAULT;
-	nm = sc_get_uint(c, b, 8);
-	if (how == base)
-		c->p->sigmask |= nm;
-	else if (how == base + 1)
-		c->p->sigmask &= ~nm;
-	else if (how == base + 2)
-		c->p->sigmask = nm;
-	else
-		return -EINVAL;
-	return 0;
-}
-
-static int64_t
-sys_kill(struct sc_ctx *c, int64_t pid, int64_t sig)
-{
-	if (pid != c->p->pid && pid != 0 && pid != -1)
-		return -ESRCH;
-	if (sig < 0 || sig >= KERN_NSIG)
-		return -EINVAL;
-	if (sig != 0 && c->p->pending_sig == 0) {
-		c->p->pending_sig = (int)sig;
-		c->p->sig_addr = 0;
 	}
 	return 0;
 }
@@ -894,49 +523,18 @@ sc_dispatch(struct sc_ctx *c, uint64_t nr, const uint64_t *a)
 	const struct sc_def *d = sc_module_lookup(c->arch, nr);
 	const struct sc_entry *e;
 
-	if (d != NULL)
+	if (d != NULL) {
+		c->td->wmesg = d->name;
 		return d->fn(c, a);
+	}
 	e = sc_lookup(c->arch, nr);
+	c->td->wmesg = e != NULL ? e->name : "syscall";
 	struct thread *td = c->td;
 	const struct kern_hw_ops *hw = c->k->hw;
 
 	if (e == NULL)
 		return sc_unimplemented(c, nr, NULL);
 	switch (e->sc) {
-	case SC_READ:
-		return sys_read(c, (int64_t)a[0], a[1], a[2]);
-	case SC_PREAD64:
-		/* o32 passes the 64-bit offset in an aligned pair (a4, a5). */
-		return sys_pread64(c, (int64_t)a[0], a[1], a[2], c->arch == ARCH_AMD64 ?
-		    (int64_t)a[3] : (int64_t)(c->be ? a[4] << 32 | a[5] : a[5] << 32 | a[4]));
-	case SC_WRITE:
-		return sys_write_buf(c, (int64_t)a[0], a[1], a[2]);
-	case SC_WRITEV:
-		return sys_writev(c, (int64_t)a[0], a[1], (int64_t)a[2]);
-	case SC_OPEN:
-		return sys_openat(c, LAT_FDCWD, a[0], (int64_t)a[1]);
-	case SC_OPENAT:
-		return sys_openat(c, (int64_t)(int32_t)a[0], a[1], (int64_t)a[2]);
-	case SC_ACCESS:
-		return sys_faccessat(c, LAT_FDCWD, a[0], (int64_t)a[1]);
-	case SC_FACCESSAT:
-		return sys_faccessat(c, (int64_t)(int32_t)a[0], a[1], (int64_t)a[2]);
-	case SC_CLOSE:
-		return fd_close(c->p, (int)(int32_t)a[0]);
-	case SC_LSEEK:
-		return sys_lseek(c, (int64_t)(int32_t)a[0], c->arch == ARCH_AMD64 ?
-		    (int64_t)a[1] : (int64_t)(int32_t)a[1], (int64_t)a[2]);
-	case SC_LLSEEK: {
-		/* o32 _llseek(fd, off_hi, off_lo, loff_t *result, whence) */
-		int64_t r = sys_lseek(c, (int64_t)(int32_t)a[0],
-		    (int64_t)(a[1] << 32 | (a[2] & 0xffffffffu)), (int64_t)a[4]);
-		if (r < 0)
-			return r;
-		return sc_copyout_uint(c, a[3], (uint64_t)r, 8) ? -EFAULT : 0;
-	}
-	case SC_IOCTL:
-		return fd_is_console(c, (int64_t)a[0]) ? -ENOTTY :
-		    fd_get(c->p, (int)a[0]) ? -ENOTTY : -EBADF;
 	case SC_MMAP:
 		return sys_mmap(c, a[0], a[1], (int64_t)a[2], (int64_t)a[3],
 		    (int64_t)a[4], a[5]);
@@ -951,16 +549,10 @@ sc_dispatch(struct sc_ctx *c, uint64_t nr, const uint64_t *a)
 		return sys_brk(c, a[0]);
 	case SC_MADVISE:
 		return sys_madvise(c, a[0], a[1], (int64_t)a[2]);
-	case SC_RT_SIGACTION:
-		return sys_rt_sigaction(c, (int64_t)a[0], a[1], a[2]);
-	case SC_RT_SIGPROCMASK:
-		return sys_rt_sigprocmask(c, (int64_t)a[0], a[1], a[2], a[3]);
 	case SC_SCHED_YIELD:
 		return 0;
 	case SC_GETPID: case SC_GETTID:
 		return c->p->pid;
-	case SC_GETPPID:
-		return c->p->ppid;
 	case SC_GETUID: case SC_GETEUID:
 		return c->p->uid;
 	case SC_GETGID: case SC_GETEGID:
@@ -970,10 +562,6 @@ sc_dispatch(struct sc_ctx *c, uint64_t nr, const uint64_t *a)
 		return 0;
 	case SC_UNAME:
 		return sys_uname(c, a[0]);
-	case SC_READLINK:
-		return sys_readlink(c, a[0], a[1], a[2]);
-	case SC_READLINKAT:
-		return sys_readlink(c, a[1], a[2], a[3]);
 	case SC_ARCH_PRCTL:
 		if (a[0] == 0x1002) {		/* ARCH_SET_FS */
 			hw->reg_set(c->k->hw_arg, td, GREG_X86_FS_BASE, a[1]);
@@ -1003,19 +591,9 @@ sc_dispatch(struct sc_ctx *c, uint64_t nr, const uint64_t *a)
 		return sys_getrlimit(c, (int64_t)a[0], a[1]);
 	case SC_GETRANDOM:
 		return sys_getrandom(c, a[0], a[1]);
-	case SC_FSTAT:
-		return sys_stat_amd64(c, (int64_t)(int32_t)a[0], NULL, a[1]);
-	case SC_NEWFSTATAT:
-		return sys_newfstatat(c, (int64_t)(int32_t)a[0], a[1], a[2]);
-	case SC_STATX:
-		return sys_statx(c, (int64_t)(int32_t)a[0], a[1], (int64_t)a[2], a[4]);
-	case SC_KILL:
-		return sys_kill(c, (int64_t)(int32_t)a[0], (int64_t)a[1]);
-	case SC_TGKILL:
-		return sys_kill(c, (int64_t)(int32_t)a[1], (int64_t)a[2]);
 	case SC_CACHEFLUSH:
 		return sys_cacheflush(c, a[0], a[1]);
-	case SC_RSEQ: case SC_FUTEX: case SC_FSTAT64: case SC_FSTATAT64:
+	case SC_RSEQ: case SC_FUTEX:
 	case SC_NONE:
 		break;
 	}
@@ -1064,8 +642,21 @@ kern_syscall(struct kern *k, struct thread *td)
 		}
 	}
 	r = sc_dispatch(&c, nr, a);
-	if (td->p->exited)
+	if (td->p->exited || r == -KERN_EJUSTRETURN)
+		return;		/* the handler set the registers (execve, sigreturn) */
+	if (r == -KERN_ERESTART) {
+		/* Sleeping: the call runs again, from the start, when the
+		 * thread is woken.  Its number and arguments are still in
+		 * the registers (nothing was written); the PC goes back to
+		 * the system-call instruction (MIPS syscall 4 bytes, amd64
+		 * syscall 2). */
+		uint64_t pc = hw->reg_get(k->hw_arg, td, GREG_PC);
+
+		KASSERT(td->wchan != NULL, ("%s: restart without sleeping",
+		    td->wmesg ? td->wmesg : "syscall"));
+		hw->reg_set(k->hw_arg, td, GREG_PC, pc - (k->arch == ARCH_AMD64 ? 2 : 4));
 		return;
+	}
 	if (k->arch == ARCH_AMD64) {
 		hw->reg_set(k->hw_arg, td, GREG_X86_RAX, (uint64_t)r);
 	} else if (r < 0 && r > -4096) {
