@@ -21,7 +21,7 @@
 
 #define CPU_MAX_REGIONS		1024	/* far below Unicorn's 4095 abort */
 #define CPU_MAX_FLUSH		256	/* pending code-cache removals */
-#define BLOCK_CACHE_SIZE	4096	/* x86 block instruction counts */
+#define BLOCK_CACHE_SIZE	4096	/* decoded blocks (cpu_block) */
 
 /* MIPS exception codes as Unicorn reports them (UNICORN-NOTES.md). */
 #define MIPS_INTR_SYSCALL	17
@@ -67,6 +67,18 @@ struct cpu_as {
 	int nsynci;
 	bool synci_new;			/* a hook was just added: retranslate */
 	enum cpu_hooks hooks;
+
+	/* Precise data faults (cpu_set_precise): the general registers
+	 * before each instruction, the last two (MIPS: a branch and its
+	 * delay slot). */
+	bool precise;
+	uc_hook code_hook;
+	uint64_t pre_regs[2][CPU_NGREGS];
+	int pre_cur;			/* the newer of the two */
+	int pre_n;			/* snapshots taken this run (0..2+) */
+	bool data_refused;		/* this run stopped on a refused data access */
+	uint64_t resume_pc;		/* stopped before a block: resume there */
+	bool resume_pc_valid;
 };
 
 struct cpu_ctx {
@@ -124,6 +136,59 @@ cpu_reg_set(struct cpu_as *as, enum guest_reg r, uint64_t v)
 	KASSERT(e == UC_ERR_OK, ("uc_reg_write(%d): %s", r, uc_strerror(e)));
 }
 
+static const int mips_gregs[CPU_NGREGS_MIPS] = {
+	UC_MIPS_REG_0, UC_MIPS_REG_1, UC_MIPS_REG_2, UC_MIPS_REG_3,
+	UC_MIPS_REG_4, UC_MIPS_REG_5, UC_MIPS_REG_6, UC_MIPS_REG_7,
+	UC_MIPS_REG_8, UC_MIPS_REG_9, UC_MIPS_REG_10, UC_MIPS_REG_11,
+	UC_MIPS_REG_12, UC_MIPS_REG_13, UC_MIPS_REG_14, UC_MIPS_REG_15,
+	UC_MIPS_REG_16, UC_MIPS_REG_17, UC_MIPS_REG_18, UC_MIPS_REG_19,
+	UC_MIPS_REG_20, UC_MIPS_REG_21, UC_MIPS_REG_22, UC_MIPS_REG_23,
+	UC_MIPS_REG_24, UC_MIPS_REG_25, UC_MIPS_REG_26, UC_MIPS_REG_27,
+	UC_MIPS_REG_28, UC_MIPS_REG_29, UC_MIPS_REG_30, UC_MIPS_REG_31,
+	UC_MIPS_REG_HI, UC_MIPS_REG_LO, UC_MIPS_REG_PC,
+};
+
+static const int x86_gregs[CPU_NGREGS_AMD64] = {
+	UC_X86_REG_R8, UC_X86_REG_R9, UC_X86_REG_R10, UC_X86_REG_R11,
+	UC_X86_REG_R12, UC_X86_REG_R13, UC_X86_REG_R14, UC_X86_REG_R15,
+	UC_X86_REG_RDI, UC_X86_REG_RSI, UC_X86_REG_RBP, UC_X86_REG_RBX,
+	UC_X86_REG_RDX, UC_X86_REG_RAX, UC_X86_REG_RCX, UC_X86_REG_RSP,
+	UC_X86_REG_RIP, UC_X86_REG_EFLAGS,
+};
+
+void
+cpu_gregs_get(struct cpu_as *as, uint64_t v[CPU_NGREGS])
+{
+	bool mips = as->arch != ARCH_AMD64;
+	const int *ids = mips ? mips_gregs : x86_gregs;
+	int n = mips ? CPU_NGREGS_MIPS : CPU_NGREGS_AMD64;
+
+	memset(v, 0, CPU_NGREGS * sizeof(v[0]));
+	for (int i = 0; i < n; i++) {
+		uc_err e = uc_reg_read(as->uc, ids[i], &v[i]);
+
+		KASSERT(e == UC_ERR_OK, ("uc_reg_read(greg %d): %s", i, uc_strerror(e)));
+		if (mips)
+			v[i] &= 0xffffffffu;
+	}
+}
+
+void
+cpu_gregs_set(struct cpu_as *as, const uint64_t v[CPU_NGREGS])
+{
+	bool mips = as->arch != ARCH_AMD64;
+	const int *ids = mips ? mips_gregs : x86_gregs;
+	int n = mips ? CPU_NGREGS_MIPS : CPU_NGREGS_AMD64;
+
+	/* $0 is hard-wired to zero: never written. */
+	for (int i = mips ? 1 : 0; i < n; i++) {
+		uint64_t x = mips ? v[i] & 0xffffffffu : v[i];
+		uc_err e = uc_reg_write(as->uc, ids[i], &x);
+
+		KASSERT(e == UC_ERR_OK, ("uc_reg_write(greg %d): %s", i, uc_strerror(e)));
+	}
+}
+
 /* ---- code-cache coherence ------------------------------------------ */
 
 /* The view re-pointed a page: translated blocks of it may be stale. */
@@ -142,12 +207,23 @@ cpu_view_repointed(void *arg, vm_offset_t va)
 	as->flush[as->nflush++] = va;
 }
 
+void
+cpu_code_changed(struct cpu_as *as, vm_offset_t va, size_t len)
+{
+	for (vm_offset_t pg = trunc_page(va); len > 0 && pg < va + len; pg += PAGE_SIZE)
+		cpu_view_repointed(as, pg);
+}
+
 /* Drop translated code of the queued pages (outside uc_emu_start only). */
 static void
 cpu_flush_code(struct cpu_as *as)
 {
 	if (as->flush_overflow) {
-		uc_ctl_remove_cache(as->uc, 0, as->view.size - 1);
+		/* Region by region: Unicorn's invalidation translates its
+		 * start address, so a range starting at an unmapped page
+		 * (such as page 0) would invalidate nothing. */
+		for (int i = 0; i < as->nregions; i++)
+			uc_ctl_remove_cache(as->uc, as->regions[i].start, as->regions[i].end);
 		as->flush_overflow = false;
 	} else {
 		for (int i = 0; i < as->nflush; i++)
@@ -334,6 +410,22 @@ cpu_block(struct cpu_as *as, uint64_t addr, uint32_t size)
 	return b;
 }
 
+/*
+ * Stop before the block at addr runs.  The engine is resumed at addr: in
+ * precise mode (a code hook per instruction) Unicorn exits here with the
+ * PC of the last instruction hooked before (e.g. a branch's delay slot),
+ * not the block's.
+ */
+static void
+cpu_stop_before_block(struct cpu_as *as, uint64_t addr, enum cpu_stop_reason why)
+{
+	if (as->stopping)
+		return;
+	cpu_request_stop(as, why);
+	as->resume_pc = addr;
+	as->resume_pc_valid = true;
+}
+
 static void
 hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *arg)
 {
@@ -345,7 +437,7 @@ hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *arg)
 	if (as->stopping)
 		return;
 	if (as->budget_left <= 0) {
-		cpu_request_stop(as, CPU_STOP_BUDGET);
+		cpu_stop_before_block(as, addr, CPU_STOP_BUDGET);
 		return;
 	}
 	as->block_addr = addr;
@@ -355,12 +447,14 @@ hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *arg)
 	 * translated, each I-cache line crossed looked up. */
 	if (mmu_fetch(mcpu, addr, size ? size : 1) != 0) {
 		cpu_fault(as, CPU_FAULT_REFUSED, addr, MMU_FETCH);
+		as->resume_pc = addr;
+		as->resume_pc_valid = true;
 		return;
 	}
 	/* A re-pointed page may hold this very block, translated from what
 	 * the page showed before: drop the code and run the block afresh. */
 	if (as->nflush > 0 || as->flush_overflow) {
-		cpu_request_stop(as, CPU_STOP_BUDGET);
+		cpu_stop_before_block(as, addr, CPU_STOP_BUDGET);
 		return;
 	}
 	b = cpu_block(as, addr, size);
@@ -369,7 +463,7 @@ hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *arg)
 		 * drop it and run it again, hooked. */
 		as->synci_new = false;
 		cpu_view_repointed(as, trunc_page(addr));
-		cpu_request_stop(as, CPU_STOP_BUDGET);
+		cpu_stop_before_block(as, addr, CPU_STOP_BUDGET);
 		return;
 	}
 	as->budget_left -= b->icount;
@@ -404,8 +498,88 @@ hook_mem(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value
 		(void)mmu_view_sink(&as->view, cpu_host_alias(as, addr));
 		return;
 	}
-	if (mmu_access(as->mcpu, addr, (unsigned)size, kind) != 0)
+	if (mmu_access(as->mcpu, addr, (unsigned)size, kind) != 0) {
+		as->data_refused = true;
 		cpu_fault(as, CPU_FAULT_REFUSED, addr, kind);
+	}
+}
+
+/*
+ * Precise mode: before every instruction, keep the general registers
+ * (two snapshots, alternating).  After a refused data access the engine
+ * goes back to the snapshot of the faulting instruction, so the state is
+ * as if it had never started (the rest of its block, run into the sink,
+ * is undone too).
+ */
+static void
+hook_code_precise(uc_engine *uc, uint64_t addr, uint32_t size, void *arg)
+{
+	struct cpu_as *as = arg;
+
+	(void)uc;
+	(void)addr;
+	(void)size;
+	if (as->stopping)
+		return;
+	as->pre_cur ^= 1;
+	cpu_gregs_get(as, as->pre_regs[as->pre_cur]);
+	as->pre_n++;
+}
+
+/* Is the instruction at pc a branch or jump with a delay slot (MIPS)? */
+static bool
+mips_has_delay_slot(struct cpu_as *as, uint64_t pc)
+{
+	uint8_t b[4];
+	cs_insn *insn;
+	bool r = false;
+
+	if (uc_mem_read(as->uc, pc, b, 4) != UC_ERR_OK)
+		return false;
+	if (cs_disasm(as->cs, b, 4, pc, 1, &insn) == 1) {
+		r = cs_insn_group(as->cs, &insn[0], CS_GRP_JUMP) ||
+		    cs_insn_group(as->cs, &insn[0], CS_GRP_CALL) ||
+		    cs_insn_group(as->cs, &insn[0], CS_GRP_RET) ||
+		    insn[0].mnemonic[0] == 'b' || insn[0].mnemonic[0] == 'j';
+		cs_free(insn, 1);
+	}
+	return r;
+}
+
+/* After a refused data access in precise mode: back to the registers
+ * before the faulting instruction (MIPS: before its branch, when it sat
+ * in a delay slot: the branch runs again). */
+static void
+cpu_precise_restore(struct cpu_as *as, struct cpu_stop *stop)
+{
+	const uint64_t *cur = as->pre_regs[as->pre_cur];
+	const uint64_t *prev = as->pre_regs[as->pre_cur ^ 1];
+	int pci = as->arch == ARCH_AMD64 ? 16 : 34;
+
+	if (as->pre_n == 0)
+		return;
+	if (as->arch != ARCH_AMD64 && as->pre_n >= 2 && cur[pci] == prev[pci] + 4 &&
+	    mips_has_delay_slot(as, prev[pci]))
+		cur = prev;
+	cpu_gregs_set(as, cur);
+	stop->pc = cur[pci];
+}
+
+void
+cpu_set_precise(struct cpu_as *as, bool on)
+{
+	if (as->precise == on || as->hooks != CPU_HOOKS_FULL)
+		return;
+	if (on) {
+		if (uc_hook_add(as->uc, &as->code_hook, UC_HOOK_CODE,
+		    (void *)hook_code_precise, as, 1, 0) != UC_ERR_OK)
+			return;
+	} else {
+		uc_hook_del(as->uc, as->code_hook);
+	}
+	as->precise = on;
+	/* Blocks translated before call (or skip) the hook: drop them all. */
+	as->flush_overflow = true;
 }
 
 static bool
@@ -848,10 +1022,15 @@ cpu_run(struct cpu_as *as, struct mmu_cpu *mcpu, uint64_t budget, struct cpu_sto
 			cpu_flush_code(as);
 		as->stopping = false;
 		as->running = true;
+		as->data_refused = false;
+		as->resume_pc_valid = false;
+		as->pre_n = 0;
 		stop->reason = CPU_STOP_BUDGET;
 		pc = cpu_reg_get(as, GREG_PC);
 		e = uc_emu_start(as->uc, pc, until, 0, 0);
 		as->running = false;
+		if (as->resume_pc_valid && as->precise)
+			cpu_reg_set(as, GREG_PC, as->resume_pc);
 		if (e != UC_ERR_OK && stop->reason == CPU_STOP_BUDGET) {
 			/* An error no hook explained. */
 			stop->reason = CPU_STOP_ERROR;
@@ -862,6 +1041,8 @@ cpu_run(struct cpu_as *as, struct mmu_cpu *mcpu, uint64_t budget, struct cpu_sto
 			/* Pages sunk after the refusal must be re-translated. */
 			mmu_utlb_flush(mcpu);
 		}
+		if (stop->reason == CPU_STOP_FAULT && as->data_refused && as->precise)
+			cpu_precise_restore(as, stop);
 		/* A block hook that found re-pointed pages asked for a restart. */
 		if (stop->reason == CPU_STOP_BUDGET && (as->nflush > 0 || as->flush_overflow) &&
 		    as->budget_left > 0)

@@ -77,12 +77,42 @@ enum sim_arch cpu_as_arch(const struct cpu_as *as);
 int cpu_as_set_regions(struct cpu_as *as, const struct cpu_region *r, int n,
     char *err, size_t errlen);
 
+/* The kernel wrote instructions at [va, va + len) behind the engine's
+ * back (a signal trampoline): translated code there is dropped before
+ * the next run. */
+void cpu_code_changed(struct cpu_as *as, vm_offset_t va, size_t len);
+
+/*
+ * Precise data faults (off by default; they cost a register snapshot per
+ * instruction).  On: after an access the MMU refused, the registers are
+ * those before the faulting instruction (MIPS: before its branch when it
+ * sits in a delay slot), so a signal handler may return and have it run
+ * again.  Off: the rest of the faulting block has run (its accesses sunk)
+ * and the registers show it; fine when the fault kills the process.
+ */
+void cpu_set_precise(struct cpu_as *as, bool on);
+
 /* Register access on the engine's current context. */
 uint64_t cpu_reg_get(struct cpu_as *as, enum guest_reg r);
 void cpu_reg_set(struct cpu_as *as, enum guest_reg r, uint64_t v);
 
+/*
+ * The general registers as one vector, in the order of Linux's signal
+ * context (sim/kern's KERN_NGREGS uses the same): MIPS $0..$31, hi, lo,
+ * pc (35 values); amd64 r8..r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp,
+ * rip, eflags (18 values, the rest of the vector is zero).
+ */
+#define CPU_NGREGS		35
+#define CPU_NGREGS_MIPS		35
+#define CPU_NGREGS_AMD64	18
+void cpu_gregs_get(struct cpu_as *as, uint64_t v[CPU_NGREGS]);
+void cpu_gregs_set(struct cpu_as *as, const uint64_t v[CPU_NGREGS]);
+
 /* Thread contexts: allocate (from the engine's current state), save the
- * engine's registers into one, load one into the engine. */
+ * engine's registers into one, load one into the engine.  A context is
+ * the whole CPU state (FPU/SSE, TLS registers, flags), not the memory
+ * map; one saved from an engine may be loaded into another engine of the
+ * same arch (fork does: tests/sys/test_proc.c runs fork on every arch). */
 struct cpu_ctx *cpu_ctx_alloc(struct cpu_as *as);
 void cpu_ctx_free(struct cpu_ctx *ctx);
 void cpu_ctx_save(struct cpu_as *as, struct cpu_ctx *ctx);

@@ -36,6 +36,8 @@ struct machine {
 	struct mmu_cpu *cpu_ptrs[MACHINE_MAX_CPUS];
 	struct kern kern;
 	struct cpu_as *running_as;	/* the engine in a slice now, for exact PCs */
+	struct proc *running_proc;	/* whose slice it is (NULL between slices) */
+	int last_pid;			/* the scheduler's round-robin position */
 	struct cache l2_shared;		/* when cfg.l2_shared */
 	struct din_sink *din;		/* --din, or NULL */
 	uint64_t cpu_ctr[MACHINE_MAX_CPUS][MACHINE_NCTR];
@@ -47,11 +49,21 @@ struct machine {
 	uint64_t sample_every, next_sample;
 	void (*sampler)(void *arg, struct machine *m, uint64_t cycle);
 	void *sampler_arg;
+	/* The Lua API's controls (sim/lua.c; functions at the end). */
+	bool pause;			/* machine_pause: machine_run returns 1 before the next slice */
+	uint64_t pause_at;		/* machine_step: ... once this many insns ran (0: off) */
+	void (*slice_hook)(void *arg, struct machine *m);	/* after every slice */
+	void *slice_hook_arg;
+	void (*console_fn)(void *arg, int pid, int fd, const void *buf, size_t len);
+	void *console_arg;
+	struct kern_hw_ops console_ops;	/* the kernel's ops with console replaced */
+	const struct kern_hw_ops *hw_ops;	/* the ops before that */
 };
 
 static struct machine_proc *machine_proc_slot(struct machine *m, int pid);
 
 _Static_assert(MACHINE_NCTR == 1 + MMU_NCTR + 8, "machine counter table size");
+_Static_assert(KERN_NGREGS == CPU_NGREGS, "the kernel's and the CPU's register vectors");
 
 const char *const machine_counter_names[MACHINE_NCTR] = {
 	"cycles",
@@ -220,6 +232,8 @@ hw_map_changed(void *arg, struct proc *p)
 		r[n].prot = e->protection;
 		n++;
 	}
+	if (m->running_proc == p)
+		m->running_as = p->hw;	/* execve made a new engine mid-call */
 	rv = cpu_as_set_regions(p->hw, r, n, err, sizeof(err));
 	free(r);
 	if (rv != 0)
@@ -231,6 +245,108 @@ hw_map_changed(void *arg, struct proc *p)
 	for (unsigned i = 0; i < m->cfg.ncpus; i++)
 		mmu_utlb_flush(&m->cpus[i]);
 	return rv;
+}
+
+/* Destroy p's engine; no CPU may keep its view. */
+static void
+hw_engine_drop(void *arg, struct proc *p)
+{
+	struct machine *m = arg;
+
+	if (p->hw == NULL)
+		return;
+	for (unsigned i = 0; i < m->cfg.ncpus; i++)
+		if (m->cpus[i].view == cpu_as_view(p->hw))
+			mmu_set_view(&m->cpus[i], NULL);
+	if (m->running_as == p->hw)
+		m->running_as = NULL;
+	cpu_as_destroy(p->hw);
+	p->hw = NULL;
+}
+
+/*
+ * fork: the child's engine over its new address space, with the whole
+ * register context of the parent's (uc_context, copied between two
+ * engines of the same arch: general, FPU/SSE, TLS registers).  The PC is
+ * set explicitly as well: it is what the parent's engine reports now.
+ */
+static int
+hw_fork(void *arg, struct proc *parent, struct proc *child)
+{
+	struct cpu_ctx *ctx;
+
+	if (hw_map_changed(arg, child) != 0)
+		return -1;
+	ctx = cpu_ctx_alloc(parent->hw);
+	if (ctx == NULL)
+		return -1;
+	cpu_ctx_load(child->hw, ctx);
+	cpu_ctx_free(ctx);
+	cpu_reg_set(child->hw, GREG_PC, cpu_reg_get(parent->hw, GREG_PC));
+	return 0;
+}
+
+static void
+hw_gregs_get(void *arg, struct thread *td, uint64_t *v)
+{
+	(void)arg;
+	cpu_gregs_get(td_as(td), v);
+}
+
+static void
+hw_gregs_set(void *arg, struct thread *td, const uint64_t *v)
+{
+	(void)arg;
+	cpu_gregs_set(td_as(td), v);
+}
+
+static void *
+hw_ctx_save(void *arg, struct thread *td)
+{
+	(void)arg;
+	return cpu_ctx_alloc(td_as(td));
+}
+
+static void
+hw_ctx_restore(void *arg, struct thread *td, const void *ctx)
+{
+	(void)arg;
+	cpu_ctx_load(td_as(td), ctx);
+}
+
+static void
+hw_ctx_free(void *arg, void *ctx)
+{
+	(void)arg;
+	cpu_ctx_free(ctx);
+}
+
+static void
+hw_set_precise(void *arg, struct proc *p, bool on)
+{
+	(void)arg;
+	if (p->hw != NULL)
+		cpu_set_precise(p->hw, on);
+}
+
+/* Instructions the kernel wrote (the MIPS signal trampoline): the CPU
+ * running td syncs its I-cache like Linux's flush_cache_sigtramp, and the
+ * engine drops translated code of the page. */
+static void
+hw_icache_sync(void *arg, struct thread *td, vm_offset_t va, size_t len)
+{
+	struct machine *m = arg;
+
+	for (unsigned i = 0; i < m->cfg.ncpus; i++) {
+		vm_paddr_t pa;
+
+		if (m->kern.curthread[i] != td)
+			continue;
+		pa = pmap_extract(td->p->vm->pmap, va);
+		if (pa != 0)
+			mmu_icache_sync(&m->cpus[i], va, pa, len, "sigtramp");
+	}
+	cpu_code_changed(td_as(td), va, len);
 }
 
 static void
@@ -255,6 +371,15 @@ static const struct kern_hw_ops machine_hw_ops = {
 	.reg_get = hw_reg_get,
 	.reg_set = hw_reg_set,
 	.map_changed = hw_map_changed,
+	.fork = hw_fork,
+	.engine_drop = hw_engine_drop,
+	.gregs_get = hw_gregs_get,
+	.gregs_set = hw_gregs_set,
+	.ctx_save = hw_ctx_save,
+	.ctx_restore = hw_ctx_restore,
+	.ctx_free = hw_ctx_free,
+	.icache_sync = hw_icache_sync,
+	.set_precise = hw_set_precise,
 	.console = hw_console,
 };
 
@@ -281,15 +406,13 @@ machine_tlb_geom(const struct machine_config *c, struct tlb_amd64_geom *g)
 		tlb_amd64_geom_set_l1(g, c->tlb_entries);
 }
 
+/*
+ * Check a configuration: 0, or -1 with a message naming the setting
+ * (machine_create refuses what this refuses; `vmsim config` says so too).
+ */
 int
-machine_create(struct machine **out, const struct machine_config *c,
-    char *err, size_t errlen)
+machine_config_check(const struct machine_config *c, char *err, size_t errlen)
 {
-	struct machine *m;
-	struct pmap_machine pmach;
-	int rv;
-
-	*out = NULL;
 	if (c->mem_bytes < (1u << 20) || c->mem_bytes > (4ull << 30) ||
 	    (c->mem_bytes & PAGE_MASK)) {
 		snprintf(err, errlen, "memory size %llu: must be a multiple of 4 KiB "
@@ -334,6 +457,20 @@ machine_create(struct machine **out, const struct machine_config *c,
 			}
 		}
 	}
+	return 0;
+}
+
+int
+machine_create(struct machine **out, const struct machine_config *c,
+    char *err, size_t errlen)
+{
+	struct machine *m;
+	struct pmap_machine pmach;
+	int rv;
+
+	*out = NULL;
+	if (machine_config_check(c, err, errlen) != 0)
+		return -1;
 	m = calloc(1, sizeof(*m));
 	if (m == NULL) {
 		snprintf(err, errlen, "out of host memory");
@@ -352,6 +489,11 @@ machine_create(struct machine **out, const struct machine_config *c,
 	vm_object_init();
 	vm_page_startup(c->mem_bytes, PAGE_SIZE);
 	vm_fault_stats_reset();
+	if (c->l2_shared && cache_init(&m->l2_shared, &c->l2, NULL) != 0) {
+		snprintf(err, errlen, "out of host memory for the caches");
+		machine_destroy(m);
+		return -1;
+	}
 	for (unsigned i = 0; i < c->ncpus; i++) {
 		mmu_cpu_init(&m->cpus[i], (int)i, c->arch, &m->pm, &m->cfg.cost,
 		    &m->prng, c->tlb_entries, c->tlb_wired);
@@ -397,10 +539,8 @@ machine_destroy(struct machine *m)
 	for (int i = 0; i < m->kern.nprocs; i++) {
 		struct proc *p = m->kern.procs[i];
 
-		if (p != NULL) {
-			cpu_as_destroy(p->hw);
-			p->hw = NULL;
-		}
+		if (p != NULL)
+			hw_engine_drop(m, p);
 	}
 	kern_fini(&m->kern);
 	for (unsigned i = 0; i < m->cfg.ncpus; i++)
@@ -525,6 +665,16 @@ machine_after_stop(struct machine *m, struct thread *td, struct mmu_cpu *cpu,
 		kern_syscall(k, td);
 		if (!td->p->exited)
 			machine_check_invariants(m, td->p);
+		/* fork: the children's new spaces too */
+		if (sim_invariants && td->wmesg != NULL && (strcmp(td->wmesg, "fork") == 0 ||
+		    strcmp(td->wmesg, "clone") == 0 || strcmp(td->wmesg, "vfork") == 0)) {
+			for (int i = 0; i < k->nprocs; i++) {
+				struct proc *q = k->procs[i];
+
+				if (q != NULL && q != td->p && !q->exited && q->ppid == td->p->pid)
+					machine_check_invariants(m, q);
+			}
+		}
 		break;
 	case CPU_STOP_FAULT:
 		if (stop->fault == CPU_FAULT_REFUSED)
@@ -568,34 +718,81 @@ machine_attribute(struct machine *m, int cpu, int pid, const uint64_t *before)
 	}
 }
 
+/*
+ * The next thread to run: the runnable process (alive, not asleep) with
+ * the lowest pid above the last one run, wrapping around (round-robin in
+ * pid order).  NULL when none can run.
+ */
+static struct proc *
+machine_pick(struct machine *m)
+{
+	struct kern *k = &m->kern;
+	struct proc *first = NULL, *next = NULL;
+
+	for (int i = 0; i < k->nprocs; i++) {
+		struct proc *q = k->procs[i];
+
+		if (q == NULL || q->exited || q->td->wchan != NULL)
+			continue;
+		if (first == NULL || q->pid < first->pid)
+			first = q;
+		if (q->pid > m->last_pid && (next == NULL || q->pid < next->pid))
+			next = q;
+	}
+	return next != NULL ? next : first;
+}
+
+/* Every live process sleeps: say who waits for what, and end them. */
+static void
+machine_deadlock(struct machine *m, char *err, size_t errlen)
+{
+	struct kern *k = &m->kern;
+	size_t used;
+
+	used = (size_t)snprintf(err, errlen, "deadlock: every process is asleep:");
+	for (int pid = 1; pid < k->nextpid && used < errlen; pid++) {
+		struct proc *q = kern_pfind(k, pid);
+
+		if (q == NULL || q->exited)
+			continue;
+		used += (size_t)snprintf(err + used, errlen - used, " pid %d (%s)", q->pid,
+		    q->td->wmesg != NULL ? q->td->wmesg : "?");
+	}
+	for (int pid = 1; pid < k->nextpid; pid++) {
+		struct proc *q = kern_pfind(k, pid);
+
+		if (q != NULL && !q->exited)
+			kern_exit(k, q, KSIGKILL);
+	}
+}
+
 int
 machine_run(struct machine *m, char *err, size_t errlen)
 {
 	struct kern *k = &m->kern;
-	int next = 0;
 
 	for (;;) {
-		struct proc *p = NULL;
+		struct proc *p;
 		struct thread *td;
 		struct mmu_cpu *cpu = &m->cpus[0];
 		struct cpu_stop stop;
 		struct event_context *ec = event_context();
 		uint64_t before[MACHINE_NCTR];
 
-		/* Round-robin over live processes, in pid order. */
-		for (int i = 0; i < k->nprocs; i++) {
-			struct proc *q = k->procs[(next + i) % k->nprocs];
-
-			if (q != NULL && !q->exited) {
-				p = q;
-				next = (next + i + 1) % k->nprocs;
-				break;
-			}
-		}
+		kern_collect(k);
+		p = machine_pick(m);
 		if (p == NULL) {
+			if (kern_deadlocked(k)) {
+				machine_deadlock(m, err, errlen);
+				return -1;
+			}
 			if (m->sampler != NULL)
 				m->sampler(m->sampler_arg, m, m->cpus[0].cycles);
 			return 0;
+		}
+		if (m->pause || (m->pause_at != 0 && machine_insns(m) >= m->pause_at)) {
+			m->pause = false;
+			return 1;
 		}
 		if (m->cfg.max_insns && machine_insns(m) >= m->cfg.max_insns) {
 			snprintf(err, errlen, "instruction limit (%llu) reached",
@@ -605,7 +802,9 @@ machine_run(struct machine *m, char *err, size_t errlen)
 					kern_exit(k, k->procs[i], KSIGKILL);
 			return -1;
 		}
+		m->last_pid = p->pid;
 		td = p->td;
+		/* A new thread, or a new address space (execve). */
 		if (k->curthread[cpu->id] != td) {
 			k->curthread[cpu->id] = td;
 			pmap_activate(p->vm->pmap, cpu);
@@ -615,21 +814,29 @@ machine_run(struct machine *m, char *err, size_t errlen)
 		ec->tid = td->tid;
 		ec->cycles = &cpu->cycles;
 		m->running_as = p->hw;
+		m->running_proc = p;
 		machine_counters(m, before);
-		cpu_run(p->hw, cpu, m->cfg.max_insns == 0 ? m->cfg.slice_insns :
-		    MIN(m->cfg.slice_insns, m->cfg.max_insns - machine_insns(m)), &stop);
-		machine_after_stop(m, td, cpu, &stop);
+		/* Back to user mode: signals posted by others (kill, SIGCHLD)
+		 * are acted on first. */
+		kern_deliver_signals(k, td);
+		if (!p->exited && td->wchan == NULL) {
+			cpu_run(p->hw, cpu, MIN(m->cfg.max_insns == 0 ? m->cfg.slice_insns :
+			    MIN(m->cfg.slice_insns, m->cfg.max_insns - machine_insns(m)),
+			    m->pause_at == 0 ? UINT64_MAX : m->pause_at - machine_insns(m)), &stop);
+			machine_after_stop(m, td, cpu, &stop);
+		}
 		m->running_as = NULL;
+		m->running_proc = NULL;
 		machine_attribute(m, cpu->id, p->pid, before);
 		if (m->sampler != NULL && m->sample_every != 0 && cpu->cycles >= m->next_sample) {
 			m->sampler(m->sampler_arg, m, cpu->cycles);
 			while (m->next_sample <= cpu->cycles)
 				m->next_sample += m->sample_every;
 		}
-		if (p->exited) {
-			cpu_as_destroy(p->hw);
-			p->hw = NULL;
-		}
+		if (p->exited)
+			hw_engine_drop(m, p);
+		if (m->slice_hook != NULL)
+			m->slice_hook(m->slice_hook_arg, m);
 	}
 }
 
@@ -1009,4 +1216,188 @@ machine_describe_ptes(struct machine *m, int pid, uint64_t va, int radius, FILE 
 			    (unsigned long long)v, (unsigned long long)trunc_page(pa), prot);
 	}
 	return 0;
+}
+
+/* ---- stepping, inspection and memory access for the Lua API (sim/lua.c) */
+
+int
+machine_step(struct machine *m, uint64_t insns, char *err, size_t errlen)
+{
+	int rv;
+
+	if (insns == 0)
+		insns = 1;
+	m->pause_at = machine_insns(m) + insns;
+	rv = machine_run(m, err, errlen);
+	m->pause_at = 0;
+	return rv;
+}
+
+void
+machine_pause(struct machine *m)
+{
+	m->pause = true;
+}
+
+uint64_t
+machine_insns_total(const struct machine *m)
+{
+	return machine_insns(m);
+}
+
+int
+machine_nlive(const struct machine *m)
+{
+	int n = 0;
+
+	for (int i = 0; i < m->kern.nprocs; i++)
+		if (m->kern.procs[i] != NULL && !m->kern.procs[i]->exited)
+			n++;
+	return n;
+}
+
+struct proc *
+machine_proc(struct machine *m, int pid)
+{
+	for (int i = 0; i < m->kern.nprocs; i++)
+		if (m->kern.procs[i] != NULL && m->kern.procs[i]->pid == pid)
+			return m->kern.procs[i];
+	return NULL;
+}
+
+const struct machine_config *
+machine_config_of(const struct machine *m)
+{
+	return &m->cfg;
+}
+
+struct mmu_cpu *
+machine_cpu(struct machine *m, int cpu)
+{
+	if (cpu < 0 || (unsigned)cpu >= m->cfg.ncpus)
+		return NULL;
+	return &m->cpus[cpu];
+}
+
+int
+machine_peek(struct machine *m, int pid, uint64_t va, void *buf, size_t len,
+    uint64_t *bad)
+{
+	struct proc *p = machine_find_proc(m, pid);
+	uint8_t *d = buf;
+
+	if (p == NULL)
+		return -ESRCH;
+	while (len > 0) {
+		size_t n = MIN(len, PAGE_SIZE - (va & PAGE_MASK));
+		vm_paddr_t pa;
+
+		if (va < p->vm->map.min_offset || va >= p->vm->map.max_offset ||
+		    (pmap_prot(p->vm->pmap, va) & VM_PROT_READ) == 0 ||
+		    (pa = pmap_extract(p->vm->pmap, va)) == 0) {
+			if (bad != NULL)
+				*bad = va;
+			return -EFAULT;
+		}
+		memcpy(d, vm_phys_dmap_ptr(pa), n);
+		d += n;
+		va += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int
+machine_poke(struct machine *m, int pid, uint64_t va, const void *buf, size_t len,
+    uint64_t *bad)
+{
+	struct proc *p = machine_find_proc(m, pid);
+	struct event_context *ec = event_context(), saved;
+	int rv = 0;
+
+	if (p == NULL || p->exited)
+		return -ESRCH;
+	/* Faults taken on the way are the target process's. */
+	saved = *ec;
+	ec->pid = p->pid;
+	ec->tid = p->td != NULL ? p->td->tid : p->pid;
+	for (size_t done = 0; done < len; ) {
+		size_t n = MIN(len - done, PAGE_SIZE - ((va + done) & PAGE_MASK));
+
+		if (copyout(p, (const uint8_t *)buf + done, va + done, n) != 0) {
+			if (bad != NULL)
+				*bad = va + done;
+			rv = -EFAULT;
+			break;
+		}
+		done += n;
+	}
+	*ec = saved;
+	return rv;
+}
+
+void
+machine_set_slice_hook(struct machine *m, void (*fn)(void *arg, struct machine *m),
+    void *arg)
+{
+	m->slice_hook = fn;
+	m->slice_hook_arg = arg;
+}
+
+static void
+machine_console_hooked(void *arg, int fd, const void *buf, size_t len)
+{
+	struct machine *m = arg;
+
+	m->console_fn(m->console_arg, event_context()->pid, fd, buf, len);
+}
+
+void
+machine_set_console(struct machine *m,
+    void (*fn)(void *arg, int pid, int fd, const void *buf, size_t len), void *arg)
+{
+	if (m->hw_ops == NULL)
+		m->hw_ops = m->kern.hw;
+	m->console_fn = fn;
+	m->console_arg = arg;
+	if (fn == NULL) {
+		m->kern.hw = m->hw_ops;
+		return;
+	}
+	m->console_ops = *m->hw_ops;
+	m->console_ops.console = machine_console_hooked;
+	m->kern.hw = &m->console_ops;
+}
+
+int
+machine_cpu_pid(const struct machine *m, int cpu)
+{
+	const struct thread *td;
+
+	if (cpu < 0 || (unsigned)cpu >= m->cfg.ncpus)
+		return 0;
+	td = m->kern.curthread[cpu];
+	return td != NULL && td->p != NULL ? td->p->pid : 0;
+}
+
+int
+machine_kern_pids(const struct machine *m, int *pids, int max)
+{
+	int n = 0;
+
+	for (int i = 0; i < m->kern.nprocs; i++) {
+		const struct proc *q = m->kern.procs[i];
+
+		if (q != NULL && n < max)
+			pids[n++] = q->pid;
+	}
+	/* In pid order (procs[] slots are reused). */
+	for (int i = 1; i < n; i++)
+		for (int j = i; j > 0 && pids[j - 1] > pids[j]; j--) {
+			int t = pids[j];
+
+			pids[j] = pids[j - 1];
+			pids[j - 1] = t;
+		}
+	return n;
 }

@@ -40,6 +40,8 @@ void machine_config_defaults(struct machine_config *c, enum sim_arch arch);
 /* The configuration as a JSON object (malloc'ed), for the trace. */
 char *machine_config_json(const struct machine_config *c);
 
+/* 0, or -1 with a message naming the bad setting. */
+int machine_config_check(const struct machine_config *c, char *err, size_t errlen);
 /* 0, or -1 with a message (bad config, host out of resources). */
 int machine_create(struct machine **out, const struct machine_config *c,
     char *err, size_t errlen);
@@ -139,5 +141,62 @@ int machine_describe_map(struct machine *m, int pid, FILE *f);
 int machine_describe_tlb(struct machine *m, int cpu, FILE *f);
 int machine_describe_ptes(struct machine *m, int pid, uint64_t va,
     int radius, FILE *f);
+
+/* ---- stepping, inspection and memory access for the Lua API (sim/lua.c) ---- */
+
+struct mmu_cpu;
+
+/*
+ * machine_run returns 1 (instead of 0 or -1) when it paused: before a
+ * slice, machine_pause had been called (from an event sink, a sampler or
+ * between runs), or machine_step's budget was used up.  Processes stay
+ * runnable; the next machine_run or machine_step continues where it
+ * stopped (the round-robin position is kept).
+ */
+void machine_pause(struct machine *m);
+/* Call fn after every slice (NULL: none); fn may call machine_pause. */
+void machine_set_slice_hook(struct machine *m, void (*fn)(void *arg, struct machine *m),
+    void *arg);
+/* Send guest output (fd 1 and 2 of the console) to fn instead of the
+ * host's stdout/stderr; pid is the writer.  NULL: back to the host. */
+void machine_set_console(struct machine *m,
+    void (*fn)(void *arg, int pid, int fd, const void *buf, size_t len), void *arg);
+/* Run at most about insns more instructions (whole blocks: a slice is cut
+ * to the budget), then pause.  0 (every process exited), 1 (paused) or
+ * -1 with a message, as machine_run. */
+int machine_step(struct machine *m, uint64_t insns, char *err, size_t errlen);
+/* Instructions executed by every CPU so far. */
+uint64_t machine_insns_total(const struct machine *m);
+/* Processes that have not exited. */
+int machine_nlive(const struct machine *m);
+/* The pids of the processes the kernel holds now (running, sleeping, or
+ * exited and not reaped yet), in pid order. */
+int machine_kern_pids(const struct machine *m, int *pids, int max);
+/* The process pid (exited ones included while the kernel keeps them), or NULL. */
+struct proc *machine_proc(struct machine *m, int pid);
+const struct machine_config *machine_config_of(const struct machine *m);
+/* CPU cpu's memory hardware (TLB, caches, counters), or NULL. */
+struct mmu_cpu *machine_cpu(struct machine *m, int cpu);
+/* The pid whose thread is current on cpu (its address space is the one
+ * the CPU translates with), or 0. */
+int machine_cpu_pid(const struct machine *m, int cpu);
+/*
+ * Read len bytes at va of pid's address space through its page tables,
+ * as they are: no fault is taken, so nothing changes.  0; -ESRCH (no such
+ * live process); -EFAULT with *bad the first address that is not mapped
+ * readable.
+ */
+int machine_peek(struct machine *m, int pid, uint64_t va, void *buf, size_t len,
+    uint64_t *bad);
+/*
+ * Write len bytes at va of pid's address space as the kernel's copyout
+ * does: a page that is absent or not writable yet (copy-on-write) is
+ * faulted in for writing first (events are the process's), a page the
+ * map does not let the process write is refused.  0, -ESRCH or -EFAULT
+ * with *bad.  XXX: a debugger's write to read-only text (ptrace) comes
+ * with ptrace.
+ */
+int machine_poke(struct machine *m, int pid, uint64_t va, const void *buf, size_t len,
+    uint64_t *bad);
 
 #endif

@@ -2,6 +2,7 @@
  * sim/main.c — the vmsim command line.
  *
  *   vmsim exec [options] PROGRAM [ARGS...]   run a static Linux program
+ *   vmsim run [--trace FILE] SCRIPT.lua [ARGS...]   run a Lua scenario (sim/lua.c)
  *   vmsim config [--arch A] [options]        print the machine configuration
  *   vmsim replay|diff|show|stats|dump ...    the trace tools (sim/tools.h)
  *   vmsim bench trace                        the trace store's speed
@@ -9,11 +10,13 @@
  *
  * Exit status of `exec`: the program's (its exit code, or 128 + the
  * signal that killed it); 2 for a usage error, an unloadable program or a
- * simulator failure.  The trace tools: 0, 1 (a difference), 2 (error).
+ * simulator failure.  Of `run`: 0, 1 (an assert in the script failed),
+ * 2 (any other error).  The trace tools: 0, 1 (a difference), 2 (error).
  */
 #include "mmu/cost.h"
 #include "sim/base/event.h"
 #include "sim/kern/kern.h"
+#include "sim/lua.h"
 #include "sim/machine.h"
 #include "sim/tools.h"
 #include "sim/trace.h"
@@ -29,6 +32,8 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: vmsim exec [options] PROGRAM [ARGS...]\n"
+	    "       vmsim run [--trace FILE] [--sample-cycles K] SCRIPT.lua [ARGS...]\n"
+	    "                 (a Lua scenario: docs/lua-api.md, labs in scripts/lua/labs)\n"
 	    "       vmsim config [options]\n"
 	    "       vmsim replay T.db [--until SEQ] [--set KEY=VALUE... --trace OUT]\n"
 	    "       vmsim diff A.db B.db [--format text|markdown|json|csv] [--all]\n"
@@ -399,6 +404,8 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "exec") == 0)
 		return cmd_exec(argc, argv);
+	if (strcmp(argv[1], "run") == 0)
+		return cmd_run(argc, argv);
 	if (strcmp(argv[1], "config") == 0)
 		return cmd_config(argc, argv);
 	if (strcmp(argv[1], "replay") == 0)

@@ -20,9 +20,16 @@
  *
  * What-if (--set KEY=VALUE, --trace OUT): the same inputs under a changed
  * configuration, recorded as a new trace instead of verified.
+ *
+ * A trace of `vmsim run SCRIPT.lua` (it has a "scenario" input) is
+ * replayed by running the stored script again (scenario_replay, sim/lua.c)
+ * with the script arguments of the stored command line: its first machine
+ * is checked against the trace's configuration and verified as above;
+ * its programs and modules come from the trace.
  */
 #include "sim/tools.h"
 #include "sim/kern/kern.h"
+#include "sim/lua.h"
 #include "sim/trace.h"
 
 #include <errno.h>
@@ -51,6 +58,7 @@ struct replay_run {
 	char **argv;
 	uint8_t *image;
 	size_t len;
+	bool scenario;			/* a `vmsim run` trace */
 };
 
 struct replay {
@@ -286,6 +294,23 @@ replay_load(sqlite3 *db, struct replay_run *r, char *err, size_t errlen)
 		r->exit_status = sqlite3_column_int64(st, 5);
 	r->totals = dup_col(st, 6);
 	sqlite3_finalize(st);
+
+	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM input WHERE role = 'scenario'",
+	    -1, &st, NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
+		snprintf(err, errlen, "reading the inputs: %s", sqlite3_errmsg(db));
+		sqlite3_finalize(st);
+		return -1;
+	}
+	r->scenario = sqlite3_column_int(st, 0) > 0;
+	sqlite3_finalize(st);
+	if (r->scenario) {
+		/* The program (for disassembly) is the first process's, if any. */
+		if (sqlite3_prepare_v2(db, "SELECT program FROM process ORDER BY pid LIMIT 1",
+		    -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+			r->program = dup_col(st, 0);
+		sqlite3_finalize(st);
+		return 0;
+	}
 
 	if (sqlite3_prepare_v2(db, "SELECT pid, program, argv FROM process ORDER BY pid "
 	    "LIMIT 1", -1, &st, NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
@@ -581,12 +606,11 @@ replay_sampler(void *arg, struct machine *m, uint64_t cycle)
 
 /* After the run: nothing stored may be left over, and the ends agree. */
 static void
-replay_finish(struct replay *r, const struct replay_run *run, struct proc *p,
+replay_finish(struct replay *r, const struct replay_run *run, int64_t status,
     int runrv, const char *runerr)
 {
 	uint64_t tot[MACHINE_NCTR];
 	char *json;
-	int status = machine_exit_status(p);
 	int rc;
 
 	if (!r->diverged && !r->stopped) {
@@ -632,7 +656,7 @@ replay_finish(struct replay *r, const struct replay_run *run, struct proc *p,
 	if (!r->diverged && run->exit_status != TRACE_NO_STATUS &&
 	    run->exit_status != status) {
 		fprintf(r->out, "replay: divergence in the exit status: expected %lld, "
-		    "actual %d\n", (long long)run->exit_status, status);
+		    "actual %lld\n", (long long)run->exit_status, (long long)status);
 		r->diverged = true;
 	}
 	if (!r->diverged && (runrv == 0) != run->complete) {
@@ -723,7 +747,7 @@ replay_verify(struct replay *r, struct replay_run *run, const struct machine_con
 	if (!r->diverged && !r->stopped)
 		runrv = machine_run(r->m, err, sizeof(err));
 	if (r->err == 0)
-		replay_finish(r, run, p, runrv, err);
+		replay_finish(r, run, machine_exit_status(p), runrv, err);
 	event_sinks_clear();
 	fflush(r->out);
 	replay_restore_guest(saved, out);
@@ -743,6 +767,226 @@ replay_verify(struct replay *r, struct replay_run *run, const struct machine_con
 	}
 	rv = printf("replay: %" PRIu64 " events identical\n", r->nevents);
 	return rv < 0 ? 2 : 0;
+}
+
+/* ---- scenarios: a `vmsim run` trace --------------------------------------- */
+
+struct replay_scn {
+	struct replay *r;
+	struct replay_run *run;
+	const struct machine_config *cfg;
+	struct event_sink sink;
+	bool done;			/* the traced machine was closed */
+};
+
+/* The scenario built its first machine: it must be the trace's. */
+static int
+rs_machine(void *arg, struct machine *m, char *err, size_t errlen)
+{
+	struct replay_scn *rs = arg;
+	struct replay *r = rs->r;
+	char *want = machine_config_json(rs->cfg);
+	char *got = machine_config_json(machine_config_of(m));
+	bool same = want != NULL && got != NULL && strcmp(want, got) == 0;
+
+	if (!same)
+		snprintf(err, errlen, "the scenario built a machine %s, the trace's is %s",
+		    got != NULL ? got : "?", want != NULL ? want : "?");
+	free(want);
+	free(got);
+	if (!same)
+		return -1;
+	r->m = m;
+	machine_set_file_provider(m, replay_fetch, r->db);
+	machine_set_sampler(m, rs->run->sample_cycles, replay_sampler, r);
+	rs->sink.emit = replay_sink;
+	rs->sink.ctx = r;
+	event_sink_add(&rs->sink);
+	return 0;
+}
+
+/* The nth program the scenario spawned: the nth binary input. */
+static int
+rs_binary(void *arg, int nth, const char *path, uint8_t **image, size_t *len,
+    char *err, size_t errlen)
+{
+	struct replay_scn *rs = arg;
+	sqlite3_stmt *st;
+	int rv = -1;
+
+	if (sqlite3_prepare_v2(rs->r->db, "SELECT b.data FROM input i JOIN blob b "
+	    "USING (sha256) WHERE i.role = 'binary' ORDER BY i.id LIMIT 1 OFFSET ?1", -1,
+	    &st, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "reading the binaries: %s", sqlite3_errmsg(rs->r->db));
+		return -1;
+	}
+	sqlite3_bind_int(st, 1, nth);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*len = (size_t)sqlite3_column_bytes(st, 0);
+		*image = malloc(*len ? *len : 1);
+		if (*image != NULL) {
+			if (*len)
+				memcpy(*image, sqlite3_column_blob(st, 0), *len);
+			rv = 0;
+		} else {
+			snprintf(err, errlen, "out of memory");
+		}
+	} else {
+		snprintf(err, errlen, "%s: the trace holds no program for spawn %d", path,
+		    nth + 1);
+	}
+	sqlite3_finalize(st);
+	return rv;
+}
+
+static int
+rs_module(void *arg, const char *name, char **src, size_t *len)
+{
+	struct replay_scn *rs = arg;
+	sqlite3_stmt *st;
+	int rv = -1;
+
+	if (sqlite3_prepare_v2(rs->r->db, "SELECT b.data FROM input i JOIN blob b "
+	    "USING (sha256) WHERE i.role = 'scenario' AND i.name = 'require:' || ?1 "
+	    "ORDER BY i.id LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*len = (size_t)sqlite3_column_bytes(st, 0);
+		*src = malloc(*len ? *len : 1);
+		if (*src != NULL) {
+			if (*len)
+				memcpy(*src, sqlite3_column_blob(st, 0), *len);
+			rv = 0;
+		}
+	}
+	sqlite3_finalize(st);
+	return rv;
+}
+
+static void
+rs_done(void *arg, struct machine *m, int64_t first_status, bool failed, const char *err)
+{
+	struct replay_scn *rs = arg;
+	struct replay *r = rs->r;
+
+	(void)m;
+	rs->done = true;
+	if (r->err == 0)
+		replay_finish(r, rs->run, first_status == INT64_MIN ? TRACE_NO_STATUS :
+		    first_status, failed ? -1 : 0, err);
+	event_sinks_clear();
+	r->m = NULL;
+}
+
+static bool
+rs_stop(void *arg)
+{
+	struct replay_scn *rs = arg;
+
+	return rs->r->diverged || rs->r->stopped || rs->r->err != 0;
+}
+
+/* Run the trace's scenario again and verify its first machine. */
+static int
+replay_scenario(struct replay *r, struct replay_run *run, const struct machine_config *cfg,
+    bool show_output)
+{
+	struct replay_scn rs;
+	struct scenario_replay hooks = {
+		.arg = &rs, .machine = rs_machine, .binary = rs_binary, .module = rs_module,
+		.done = rs_done, .stop = rs_stop,
+	};
+	struct scenario_opts o;
+	sqlite3_stmt *st = NULL;
+	char **argv = NULL, *name = NULL, *src = NULL, err[256];
+	size_t len = 0;
+	int argc = 0, i, rv = 2, saved = -1;
+	FILE *out = NULL;
+
+	memset(&rs, 0, sizeof(rs));
+	rs.r = r;
+	rs.run = run;
+	rs.cfg = cfg;
+	if (replay_prepare(r) != 0)
+		return 2;
+	/* The script: the first scenario input. */
+	if (sqlite3_prepare_v2(r->db, "SELECT i.name, b.data FROM input i JOIN blob b USING "
+	    "(sha256) WHERE i.role = 'scenario' ORDER BY i.id LIMIT 1", -1, &st,
+	    NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
+		rv = tool_sqlerr(r->db, r->path, "reading the scenario");
+		goto out;
+	}
+	name = dup_col(st, 0);
+	len = (size_t)sqlite3_column_bytes(st, 1);
+	src = malloc(len ? len : 1);
+	if (name == NULL || src == NULL) {
+		fprintf(stderr, "vmsim: out of memory\n");
+		goto out;
+	}
+	if (len)
+		memcpy(src, sqlite3_column_blob(st, 1), len);
+	sqlite3_finalize(st);
+	/* Its arguments: what followed it on the recorded command line. */
+	if (sqlite3_prepare_v2(r->db, "SELECT j.value FROM run, json_each(run.command_line) j "
+	    "ORDER BY j.key", -1, &st, NULL) != SQLITE_OK) {
+		rv = tool_sqlerr(r->db, r->path, "reading the command line");
+		st = NULL;
+		goto out;
+	}
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		char **nv = realloc(argv, (size_t)(argc + 2) * sizeof(*nv));
+
+		if (nv == NULL || (nv[argc] = dup_col(st, 0)) == NULL) {
+			if (nv != NULL)
+				argv = nv;
+			fprintf(stderr, "vmsim: out of memory\n");
+			goto out;
+		}
+		argv = nv;
+		argv[++argc] = NULL;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if ((i = scenario_parse_args(argc, argv, &o, err, sizeof(err))) < 0) {
+		fprintf(stderr, "vmsim: %s: the recorded command line is not a `vmsim run` "
+		    "command line: %s\n", r->path, err);
+		goto out;
+	}
+	if (!show_output && replay_quiet_guest(&saved, &out) == 0)
+		r->out = out;
+	else
+		r->out = stdout;
+	rv = scenario_replay(name, src, len, argc - i - 1, argv + i + 1, &hooks);
+	fflush(r->out);
+	replay_restore_guest(saved, out);
+	r->out = stdout;
+	if (rv != 0)
+		goto out;
+	if (r->err != 0) {
+		rv = r->err;
+	} else if (r->diverged) {
+		rv = 1;
+	} else if (r->have_until) {
+		rv = r->until_hit ? 0 : 2;
+		if (!r->until_hit)
+			fprintf(stderr, "vmsim: %s: --until %" PRIu64 ": the run has only %"
+			    PRIu64 " events\n", r->path, r->until, r->nevents);
+	} else if (!rs.done) {
+		fprintf(stderr, "vmsim: %s: the scenario never built its machine\n", r->path);
+		rv = 2;
+	} else {
+		rv = printf("replay: %" PRIu64 " events identical (scenario %s)\n",
+		    r->nevents, name) < 0 ? 2 : 0;
+	}
+out:
+	sqlite3_finalize(st);
+	for (int k = 0; k < argc; k++)
+		free(argv[k]);
+	free(argv);
+	free(name);
+	free(src);
+	return rv;
 }
 
 int
@@ -810,8 +1054,19 @@ cmd_replay(int argc, char **argv)
 		fprintf(stderr, "vmsim: %s: %s\n", path, err);
 		goto out;
 	}
-	if (code_map_load(r.db, run.arch, run.program, &r.cm, err, sizeof(err)) == 0)
+	if (run.program != NULL &&
+	    code_map_load(r.db, run.arch, run.program, &r.cm, err, sizeof(err)) == 0)
 		r.have_cm = true;
+	if (run.scenario) {
+		if (out_path != NULL) {
+			fprintf(stderr, "vmsim: %s: --set/--trace (a what-if run) is not "
+			    "supported for a scenario trace: run the script again with "
+			    "another machine{} instead\n", path);
+			goto out;
+		}
+		rv = replay_scenario(&r, &run, &cfg, show_output);
+		goto out;
+	}
 	if (out_path != NULL) {
 		struct run_spec spec;
 		char *cmd = run_json_argv(argc, argv);

@@ -5,7 +5,7 @@
  * and command line), every input by SHA-256 (the program, each file the
  * guest reads), every event with its region label, counter samples every
  * sample_cycles cycles of CPU 0 and the final totals per machine, CPU and
- * process, and the process table (docs/replay.md).
+ * process, and the process table (docs/trace.md).
  */
 #include "sim/tools.h"
 #include "sim/kern/kern.h"

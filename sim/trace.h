@@ -8,7 +8,7 @@
  * inside a transaction committed every TRACE_BATCH rows and at
  * trace_finish().  A trace whose run.status is not 'complete' did not
  * finish normally, and trace_check_file() says so.  Reading goes through
- * trace_read_open(), which also checks the contents (docs/replay.md).
+ * trace_read_open(), which also checks the contents (docs/trace.md).
  *
  * Errors: every function returns 0, or a negative value with a message
  * (trace_errmsg() while the trace is open; err/errlen for trace_open,

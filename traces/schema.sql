@@ -3,7 +3,7 @@
 -- One SQLite file per run.  sim/trace.c embeds this text byte for byte
 -- (tests/unit/kern/test_trace.c checks that they agree); change both
 -- together and bump user_version for any incompatible change.  The
--- format is described in docs/replay.md.
+-- format is described in docs/trace.md.
 --
 -- The simulator's cycle counts, addresses and counter values are unsigned
 -- 64-bit numbers; SQLite INTEGER is signed 64-bit, so values of 2^63 and
@@ -30,7 +30,7 @@ CREATE TABLE run (
 	exit_status INTEGER,         -- of the first process, or NULL
 	totals TEXT CHECK (totals IS NULL OR json_valid(totals)),
 	events INTEGER,              -- event rows, set when the trace closes
-	digest TEXT,                 -- hash of every event row (docs/replay.md)
+	digest TEXT,                 -- hash of every event row (docs/trace.md)
 	counter_digest TEXT          -- hash of every counter row
 );
 

@@ -1,0 +1,3 @@
+-- a wrong argument type on line 3
+local m = vmsim.machine{ arch = "mips" }
+m:spawn({})

@@ -1,0 +1,3 @@
+-- a runtime error on line 3
+local t
+print(t.field)
