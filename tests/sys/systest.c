@@ -5,6 +5,7 @@
 
 #include <fcntl.h>
 #include <spawn.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,4 +117,45 @@ systest_run_free(struct run *r)
 {
 	free(r->out);
 	free(r->err);
+}
+
+/* Run sql on path; the first row's first column goes to *i or *t. */
+static int
+systest_sql(const char *path, const char *sql, long long *i, char **t)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st;
+	int found = 0;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			if (i != NULL)
+				*i = sqlite3_column_int64(st, 0);
+			if (t != NULL && sqlite3_column_text(st, 0) != NULL)
+				*t = strdup((const char *)sqlite3_column_text(st, 0));
+			found = 1;
+		}
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
+	return found;
+}
+
+long long
+systest_sql_int(const char *path, const char *sql)
+{
+	long long v = -1;
+
+	systest_sql(path, sql, &v, NULL);
+	return v;
+}
+
+char *
+systest_sql_text(const char *path, const char *sql)
+{
+	char *v = NULL;
+
+	systest_sql(path, sql, NULL, &v);
+	return v;
 }

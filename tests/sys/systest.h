@@ -31,4 +31,9 @@ int systest_spit(const char *path, const void *data, size_t len);
 struct run systest_run(const char *cwd, char *const argv[]);
 void systest_run_free(struct run *r);
 
+/* One value of an SQL query on the SQLite file at path (read-only): the
+ * first column of the first row; -1 / NULL when there is none. */
+long long systest_sql_int(const char *path, const char *sql);
+char *systest_sql_text(const char *path, const char *sql);	/* malloc'ed */
+
 #endif

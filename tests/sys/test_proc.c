@@ -49,44 +49,6 @@ guest_path(char *buf, size_t len, const char *arch, const char *prog)
 	snprintf(buf, len, "%s/%s-%s", guest_dir, arch, prog);
 }
 
-/* One integer from a query on a trace, or -1. */
-static long long
-trace_int(const char *path, const char *sql)
-{
-	sqlite3 *db;
-	sqlite3_stmt *st;
-	long long v = -1;
-
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
-		return -1;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
-		if (sqlite3_step(st) == SQLITE_ROW)
-			v = sqlite3_column_int64(st, 0);
-		sqlite3_finalize(st);
-	}
-	sqlite3_close(db);
-	return v;
-}
-
-/* One text value from a query (malloc'ed), or NULL. */
-static char *
-trace_text(const char *path, const char *sql)
-{
-	sqlite3 *db;
-	sqlite3_stmt *st;
-	char *v = NULL;
-
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
-		return NULL;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
-		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL)
-			v = strdup((const char *)sqlite3_column_text(st, 0));
-		sqlite3_finalize(st);
-	}
-	sqlite3_close(db);
-	return v;
-}
-
 /* ---- 1. fork_cow: acceptance 1 ---------------------------------------- */
 
 #define COW_PAGES 8
@@ -115,14 +77,14 @@ test_fork_cow(void)
 		ok(rn.status == 0 && strstr(rn.out, "parent data unchanged, child status 0") != NULL,
 		    "%s: fork_cow %d: the parent's data is unchanged and the child exited 0 (%s)",
 		    arches[a], COW_PAGES, rn.out);
-		c0 = trace_int(t0, sql_child_cow);
-		cn = trace_int(tn, sql_child_cow);
+		c0 = systest_sql_int(t0, sql_child_cow);
+		cn = systest_sql_int(tn, sql_child_cow);
 		ok(c0 >= 0 && cn - c0 == COW_PAGES,
 		    "%s: exactly %d cow_copy faults in the child beyond the baseline "
 		    "(baseline %lld, with pages %lld)", arches[a], COW_PAGES, c0, cn);
 		/* The child's pages are copied, the parent's left alone: no
 		 * cow_copy of the parent touches the N pages (it only reads). */
-		fork_exit = trace_int(tn, "SELECT count(*) FROM event WHERE kind = 'exit' AND "
+		fork_exit = systest_sql_int(tn, "SELECT count(*) FROM event WHERE kind = 'exit' AND "
 		    "pid = 2 AND detail = 'exit 0'");
 		ok(fork_exit == 1, "%s: the child's exit event (pid 2, exit 0)", arches[a]);
 		systest_run_free(&r0);
@@ -160,14 +122,14 @@ test_forkexec(void)
 		    "%s: forkexec prints the expected lines (status %d)", arches[a], r.status);
 		if (strcmp(r.out, forkexec_expected) != 0)
 			printf("# got:\n# %s\n", r.out);
-		ok(trace_int(t, "SELECT count(*) FROM event WHERE kind = 'exec' AND pid = 2") == 1,
+		ok(systest_sql_int(t, "SELECT count(*) FROM event WHERE kind = 'exec' AND pid = 2") == 1,
 		    "%s: the exec'd child has its exec event", arches[a]);
-		ok(trace_int(t, "SELECT count(*) FROM event WHERE kind = 'exec' AND pid = 3") == 1,
+		ok(systest_sql_int(t, "SELECT count(*) FROM event WHERE kind = 'exec' AND pid = 3") == 1,
 		    "%s: the vfork'd child has its exec event", arches[a]);
-		ok(trace_int(t, "SELECT count(*) FROM event WHERE kind = 'exit' AND pid = 4 "
+		ok(systest_sql_int(t, "SELECT count(*) FROM event WHERE kind = 'exit' AND pid = 4 "
 		    "AND detail = 'killed by SIGTERM'") == 1,
 		    "%s: the second child's exit event says SIGTERM", arches[a]);
-		ok(trace_int(t, "SELECT count(*) FROM event WHERE kind = 'signal' AND "
+		ok(systest_sql_int(t, "SELECT count(*) FROM event WHERE kind = 'signal' AND "
 		    "type = 'SIGUSR1' AND pid = 5 AND detail LIKE 'handler %'") == 1,
 		    "%s: the parent's kill reached the third child's handler", arches[a]);
 		systest_run_free(&r);
@@ -221,18 +183,18 @@ test_sigtest(void)
 		    "(status %d)", arches[a], r1.status);
 		if (strcmp(r1.out, sigtest_expected) != 0)
 			printf("# got:\n# %s\n", r1.out);
-		ok(trace_int(t1, "SELECT count(*) FROM event WHERE kind = 'signal' AND "
+		ok(systest_sql_int(t1, "SELECT count(*) FROM event WHERE kind = 'signal' AND "
 		    "type = 'SIGSEGV' AND pid = 1 AND detail LIKE 'handler %'") == 2,
 		    "%s: two SIGSEGVs went to the handler", arches[a]);
-		ok(trace_int(t1, "SELECT count(*) FROM event WHERE kind = 'exit' AND "
+		ok(systest_sql_int(t1, "SELECT count(*) FROM event WHERE kind = 'exit' AND "
 		    "detail = 'killed by SIGKILL'") == 1 &&
-		    trace_int(t1, "SELECT count(*) FROM event WHERE kind = 'exit' AND "
+		    systest_sql_int(t1, "SELECT count(*) FROM event WHERE kind = 'exit' AND "
 		    "detail = 'killed by SIGSEGV'") == 1,
 		    "%s: the killed children's exit events", arches[a]);
 		/* Equal runs, equal traces (the scheduler is deterministic). */
 		r2 = vm_exec(t2, prog, NULL);
-		d1 = trace_text(t1, "SELECT digest FROM run");
-		d2 = trace_text(t2, "SELECT digest FROM run");
+		d1 = systest_sql_text(t1, "SELECT digest FROM run");
+		d2 = systest_sql_text(t2, "SELECT digest FROM run");
 		ok(d1 != NULL && d2 != NULL && strcmp(d1, d2) == 0,
 		    "%s: two runs give the same event digest (%s, %s)", arches[a],
 		    d1 ? d1 : "-", d2 ? d2 : "-");

@@ -94,27 +94,6 @@ gpath(char *buf, size_t len, const char *arch, const char *prog)
 	snprintf(buf, len, "%s/%s-%s", guest_dir, arch, prog);
 }
 
-/* One integer from an SQL query on path, or -1. */
-static long long
-q_int(const char *path, const char *sql)
-{
-	sqlite3 *db;
-	sqlite3_stmt *st;
-	long long v = -1;
-
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-		sqlite3_close(db);
-		return -1;
-	}
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
-		if (sqlite3_step(st) == SQLITE_ROW)
-			v = sqlite3_column_int64(st, 0);
-		sqlite3_finalize(st);
-	}
-	sqlite3_close(db);
-	return v;
-}
-
 /* Execute sql on path (read-write). */
 static int
 q_exec(const char *path, const char *sql)
@@ -219,7 +198,7 @@ test_replay_alone(void)
 		    "replay works from the trace alone (no program, no root, no guest/): %s%s",
 		    line1(r.out, l, sizeof(l)), r.status ? r.err : "");
 		systest_run_free(&r);
-		ok(q_int(moved, "SELECT count(*) FROM input WHERE role = 'file' AND "
+		ok(systest_sql_int(moved, "SELECT count(*) FROM input WHERE role = 'file' AND "
 		    "name = '/data.txt'") == 1, "the root file is an input of the trace");
 	}
 }
@@ -312,7 +291,7 @@ test_tampered(void)
 		ok(tamper_binary(t2, 0, 0x04, true, &eoff) == 0, "%s: forge the entry point "
 		    "(byte %ld) and re-hash", arches[a], eoff);
 		{
-			long long seq = q_int(t2, "SELECT seq FROM event WHERE kind = 'exec'");
+			long long seq = systest_sql_int(t2, "SELECT seq FROM event WHERE kind = 'exec'");
 			char want[80];
 
 			snprintf(want, sizeof(want), "divergence at event seq %lld ", seq);
@@ -353,7 +332,7 @@ test_until_set(void)
 		tpath(w, sizeof(w), "whatif.db");
 		r = vm(NULL, "exec", "--quiet", "--trace", t, prog, "10", NULL);
 		systest_run_free(&r);
-		n = q_int(t, "SELECT max(seq) FROM event WHERE kind = 'page_fault' AND "
+		n = systest_sql_int(t, "SELECT max(seq) FROM event WHERE kind = 'page_fault' AND "
 		    "type = 'zero_fill'");
 		snprintf(seq, sizeof(seq), "%lld", n);
 		r = vm(NULL, "replay", t, "--until", seq, NULL);
@@ -372,18 +351,18 @@ test_until_set(void)
 
 		r = vm(NULL, "replay", t, "--set", "tlb_entries=4", "--set", "cost.syscall=70",
 		    "--trace", w, NULL);
-		ok(r.status == 0 && q_int(w, "SELECT json_extract(config, '$.tlb_entries') "
-		    "FROM run") == 4 && q_int(w, "SELECT json_extract(config, "
+		ok(r.status == 0 && systest_sql_int(w, "SELECT json_extract(config, '$.tlb_entries') "
+		    "FROM run") == 4 && systest_sql_int(w, "SELECT json_extract(config, "
 		    "'$.cost.syscall') FROM run") == 70,
 		    "%s: replay --set tlb_entries=4 --set cost.syscall=70 writes a new trace (%d %s)",
 		    arches[a], r.status, r.err);
 		systest_run_free(&r);
-		ok(q_int(w, "SELECT count(*) FROM event") > 0 &&
-		    q_int(w, "SELECT json_extract(totals, '$.cycles') FROM run") !=
-		    q_int(t, "SELECT json_extract(totals, '$.cycles') FROM run"),
+		ok(systest_sql_int(w, "SELECT count(*) FROM event") > 0 &&
+		    systest_sql_int(w, "SELECT json_extract(totals, '$.cycles') FROM run") !=
+		    systest_sql_int(t, "SELECT json_extract(totals, '$.cycles') FROM run"),
 		    "%s: the what-if trace differs (cycles %lld vs %lld)", arches[a],
-		    q_int(w, "SELECT json_extract(totals, '$.cycles') FROM run"),
-		    q_int(t, "SELECT json_extract(totals, '$.cycles') FROM run"));
+		    systest_sql_int(w, "SELECT json_extract(totals, '$.cycles') FROM run"),
+		    systest_sql_int(t, "SELECT json_extract(totals, '$.cycles') FROM run"));
 		r = vm(NULL, "replay", w, NULL);
 		ok(r.status == 0 && strstr(r.out, "events identical") != NULL,
 		    "%s: the what-if trace replays clean", arches[a]);
