@@ -8,9 +8,18 @@
  *
  * FreeBSD links exactly one pmap into a kernel; vmsim carries both and
  * calls through a struct pmap_ops chosen once, at bootstrap.
+ *
+ * The pv lists are machine independent too: each managed page lists its
+ * mappings (struct pv_entry, newest first), which the MD code reports as
+ * it stores and tears down leaf PTEs (pmap_pv_insert/remove).  The
+ * per-page operations (pmap_remove_all, pmap_is_modified,
+ * pmap_clear_modify, pmap_ts_referenced) walk that list and ask the MD
+ * code about one PTE at a time (pmap_ops.pte_bits).
  */
 #include "vm/pmap_md.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mmu/mmu.h"
@@ -77,6 +86,56 @@ pmap_ptpage_free(struct pmap *pmap, vm_page_t m)
 	pmap->pm_ptpages--;
 	vm_page_unwire(m, false);
 	vm_page_free(m);
+}
+
+/* A page with a pv list: real memory, in the page array. */
+static bool
+pmap_page_managed(vm_page_t m)
+{
+	return (m != NULL && (m->flags & PG_FICTITIOUS) == 0);
+}
+
+void
+pmap_pv_insert(struct pmap *pmap, vm_offset_t va, vm_page_t m)
+{
+	struct pv_entry *pv;
+
+	if (!pmap_page_managed(m) || PHYS_TO_VM_PAGE(m->phys_addr) != m) {
+		pmap->pm_unmanaged++;
+		return;
+	}
+	if ((pv = malloc(sizeof(*pv))) == NULL)
+		panic("pmap_pv_insert: out of host memory");
+	pv->pv_pmap = pmap;
+	pv->pv_va = va;
+	pv->pv_ref = 1;		/* entered by a fault: referenced */
+	pv->pv_next = m->md_pv;
+	m->md_pv = pv;
+	pmap->pm_pvcount++;
+}
+
+void
+pmap_pv_remove(struct pmap *pmap, vm_offset_t va, vm_paddr_t pa)
+{
+	struct pv_entry **pp, *pv;
+	vm_page_t m;
+
+	m = pa < pmap_mach.pm->size ? PHYS_TO_VM_PAGE(trunc_page(pa)) : NULL;
+	if (!pmap_page_managed(m)) {
+		KASSERT(pmap->pm_unmanaged > 0, ("pmap_pv_remove: unmanaged "
+		    "count underflow at va %#llx", (unsigned long long)va));
+		pmap->pm_unmanaged--;
+		return;
+	}
+	for (pp = &m->md_pv; (pv = *pp) != NULL; pp = &pv->pv_next)
+		if (pv->pv_pmap == pmap && pv->pv_va == va)
+			break;
+	KASSERT(pv != NULL, ("pmap_pv_remove: pa %#llx has no pv entry for "
+	    "va %#llx", (unsigned long long)pa, (unsigned long long)va));
+	*pp = pv->pv_next;
+	free(pv);
+	KASSERT(pmap->pm_pvcount > 0, ("pmap_pv_remove: pv count underflow"));
+	pmap->pm_pvcount--;
 }
 
 void
@@ -291,14 +350,93 @@ pmap_emulate_modified(struct pmap *pmap, struct mmu_cpu *cpu, vm_offset_t va)
 	return (rv);
 }
 
+/*
+ * Remove every mapping of m.  Each pmap_remove takes its pv entry off the
+ * list (pmap_pv_remove), shoots the page down on every CPU and gives the
+ * modified bit to m.
+ */
+void
+pmap_remove_all(vm_page_t m)
+{
+	struct pv_entry *pv;
+
+	if (!pmap_page_managed(m))
+		return;
+	while ((pv = m->md_pv) != NULL)
+		pmap_remove(pv->pv_pmap, pv->pv_va, pv->pv_va + PAGE_SIZE);
+}
+
+bool
+pmap_is_modified(vm_page_t m)
+{
+	struct pv_entry *pv;
+
+	if (!pmap_page_managed(m))
+		return (false);
+	for (pv = m->md_pv; pv != NULL; pv = pv->pv_next)
+		if (pmap_md()->pte_bits(pv->pv_pmap, pv->pv_va, 0) &
+		    PMAP_PTE_MODIFIED)
+			return (true);
+	return (false);
+}
+
+/* The modified bits go to the page first: its dirtiness is not lost. */
+void
+pmap_clear_modify(vm_page_t m)
+{
+	struct pv_entry *pv;
+
+	if (!pmap_page_managed(m))
+		return;
+	for (pv = m->md_pv; pv != NULL; pv = pv->pv_next)
+		if (pmap_md()->pte_bits(pv->pv_pmap, pv->pv_va,
+		    PMAP_PTE_MODIFIED) & PMAP_PTE_MODIFIED)
+			vm_page_dirty(m);
+}
+
+int
+pmap_ts_referenced(vm_page_t m)
+{
+	struct pv_entry *pv;
+	int bits, n = 0;
+
+	if (!pmap_page_managed(m))
+		return (0);
+	for (pv = m->md_pv; pv != NULL; pv = pv->pv_next) {
+		bits = pmap_md()->pte_bits(pv->pv_pmap, pv->pv_va,
+		    PMAP_PTE_REFERENCED);
+		if (pv->pv_ref || (bits & PMAP_PTE_REFERENCED))
+			n++;
+		pv->pv_ref = 0;
+	}
+	return (n);
+}
+
+bool
+pmap_page_is_mapped(vm_page_t m)
+{
+	return (pmap_page_managed(m) && m->md_pv != NULL);
+}
+
 unsigned long
 pmap_ptpages(struct pmap *pmap)
 {
 	return (pmap->pm_ptpages);
 }
 
+/* The MD check, then: every valid leaf is accounted for by the pv layer
+ * (a pv entry, or an unmanaged frame).  vm_page_check checks the other
+ * direction (each pv entry is a mapping of its page). */
 int
 pmap_check(struct pmap *pmap, char *msg, size_t msglen)
 {
-	return (pmap_md()->check(pmap, msg, msglen));
+	if (pmap_md()->check(pmap, msg, msglen) != 0)
+		return (-1);
+	if (pmap->pm_pvcount + pmap->pm_unmanaged != pmap->pm_resident) {
+		snprintf(msg, msglen, "pmap: %lu PTEs, %lu pv entries + %lu "
+		    "unmanaged", pmap->pm_resident, pmap->pm_pvcount,
+		    pmap->pm_unmanaged);
+		return (-1);
+	}
+	return (0);
 }

@@ -82,6 +82,27 @@ void pmap_copy_page(vm_page_t src, vm_page_t dst);
 int pmap_tlb_refill(struct mmu_cpu *cpu, vm_offset_t va);
 int pmap_emulate_modified(struct pmap *pmap, struct mmu_cpu *cpu, vm_offset_t va);
 
+/*
+ * Per-page operations over the page's pv list (every mapping of a managed
+ * page, in every pmap; FreeBSD 2010 semantics):
+ *  - pmap_remove_all: remove every mapping of m (each shot down on every
+ *    CPU as pmap_remove does); the modified bits go to m (vm_page_dirty).
+ *  - pmap_is_modified: some mapping of m has been written through (amd64
+ *    PG_M, MIPS D).  pmap_clear_modify clears those bits (and the TLBs'
+ *    copies), so the next store sets them again.
+ *  - pmap_ts_referenced: test and clear the referenced state: the number
+ *    of mappings of m referenced since the last call (amd64: PG_A, set by
+ *    the walker; MIPS has no referenced bit: a mapping counts as
+ *    referenced when it was entered, i.e. at the fault, a software bit).
+ *  - pmap_page_is_mapped: m has a mapping.
+ * Fictitious pages have no pv list: these see no mappings.
+ */
+void pmap_remove_all(vm_page_t m);
+bool pmap_is_modified(vm_page_t m);
+void pmap_clear_modify(vm_page_t m);
+int pmap_ts_referenced(vm_page_t m);
+bool pmap_page_is_mapped(vm_page_t m);
+
 /* Page-table pages in use (for the summary). */
 unsigned long pmap_ptpages(struct pmap *pmap);
 /* Invariant: the tables and every TLB agree (no TLB entry grants more

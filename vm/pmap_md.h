@@ -43,6 +43,9 @@ struct pmap {
 	unsigned long pm_ptpages;	/* table pages, the root included */
 	unsigned long pm_resident;	/* valid leaf PTEs */
 	unsigned long pm_wired;		/* of which wired */
+	unsigned long pm_pvcount;	/* of which on a page's pv list */
+	unsigned long pm_unmanaged;	/* of which map frames without a
+					   managed page (no pv entry) */
 	uint64_t pm_active;		/* CPUs on which this is the active pmap */
 	/* Machine-dependent part, chosen by the machine's architecture. */
 	union {
@@ -81,7 +84,15 @@ struct pmap_ops {
 	int (*emulate_modified)(struct pmap *pmap, struct mmu_cpu *cpu,
 	    vm_offset_t va);
 	int (*check)(struct pmap *pmap, char *msg, size_t msglen);
+	/* The PMAP_PTE_* state of va's leaf PTE (0: none); the bits in
+	 * clear are cleared in the PTE and every TLB's copy. */
+	int (*pte_bits)(struct pmap *pmap, vm_offset_t va, int clear);
 };
+
+/* pte_bits: machine-independent names of the PTE's status bits. */
+#define PMAP_PTE_VALID		0x01	/* a valid leaf */
+#define PMAP_PTE_REFERENCED	0x02	/* amd64 PG_A (MIPS: never) */
+#define PMAP_PTE_MODIFIED	0x04	/* amd64 PG_M, MIPS D */
 
 extern const struct pmap_ops pmap_mips_ops;
 extern const struct pmap_ops pmap_amd64_ops;
@@ -102,6 +113,15 @@ void pmap_ptpage_free(struct pmap *pmap, vm_page_t m);
  * outside the page array (device memory) are skipped.
  */
 void pmap_page_dirty(vm_paddr_t pa);
+/*
+ * The pv lists (vm/pmap.c): the MD code calls pmap_pv_insert when a
+ * valid leaf for va -> m is stored, pmap_pv_remove(pa) when the valid
+ * leaf for va that mapped pa is torn down (removed or replaced).  Frames
+ * without a managed vm_page (device memory) are ignored.
+ */
+void pmap_pv_insert(struct pmap *pmap, vm_offset_t va, vm_page_t m);
+void pmap_pv_remove(struct pmap *pmap, vm_offset_t va, vm_paddr_t pa);
+
 /* The struct pmap_machine's CPU i, with its id checked. */
 struct mmu_cpu *pmap_cpu(int i);
 

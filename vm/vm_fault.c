@@ -12,6 +12,19 @@
  * (vm_fault_copy_entry, for fork and vm_map_protect).  See VM-SPEC.md,
  * "Faults".
  *
+ * Pages on swap: walking the chain, an anonymous object that does not
+ * have the page resident asks the swap pager (swap_pager_has_page) before
+ * going down to its backer or to zero fill; a page found there is read
+ * back into that object (type swap_in) and then treated like a resident
+ * page of that object (copied up on a write if the object is a backer).
+ *
+ * Memory pressure: when free pages are below the page daemon's threshold
+ * the fault first runs the daemon (vm_pageout_run), before it looks
+ * anything up.  While the fault works with a page found on a queue it
+ * holds it, so that a daemon run inside a later allocation (the copy, a
+ * page-table page) cannot take it away.  No page at all: the fault fails
+ * with KERN_RESOURCE_SHORTAGE (the trap handler kills the process).
+ *
  * Under sim_invariants each resolved fault checks the object it entered
  * the page from and that the page it mapped is a live object page.
  */
@@ -21,6 +34,7 @@
 #include "vm/ucred.h"
 #include "vm/vm_map.h"
 #include "vm/vm_object.h"
+#include "vm/vm_pageout.h"
 #include "sim/base/event.h"
 
 #include <stdio.h>
@@ -114,6 +128,8 @@ vm_fault_hold(struct vm_map *map, vm_offset_t va, vm_prot_t fault_type,
 	int rv;
 
 	va = trunc_page(va);
+	if (vm_pageout_needed())
+		(void)vm_pageout_run(VM_PAGEOUT_LOW);
 	rv = vm_map_lookup(map, va, fault_type, &entry, &first_object,
 	    &first_pindex, &prot, &wired);
 	if (rv != KERN_SUCCESS) {
@@ -133,6 +149,22 @@ vm_fault_hold(struct vm_map *map, vm_offset_t va, vm_prot_t fault_type,
 		m = vm_page_lookup(object, pindex);
 		if (m != NULL)
 			break;
+		if (object->type == OBJT_SWAP &&
+		    swap_pager_has_page(object, pindex)) {
+			m = vm_page_alloc(object, pindex, VM_ALLOC_NORMAL);
+			if (m == NULL) {
+				stats.failed++;
+				return KERN_RESOURCE_SHORTAGE;
+			}
+			rv = swap_pager_getpage(object, pindex, m);
+			KASSERT(rv == KERN_SUCCESS, ("vm_fault: swap_in of object "
+			    "%llu page %llu failed", (unsigned long long)object->id,
+			    (unsigned long long)pindex));
+			vm_page_activate(m);
+			stats.swap_in++;
+			type = "swap_in";
+			break;
+		}
 		if (object->type == OBJT_VNODE) {
 			m = vm_page_alloc(object, pindex, VM_ALLOC_NORMAL);
 			if (m == NULL) {
@@ -174,12 +206,19 @@ vm_fault_hold(struct vm_map *map, vm_offset_t va, vm_prot_t fault_type,
 				/* Nobody else can see the backer's page: move
 				 * it up instead of copying (FreeBSD). */
 				vm_page_rename(m, first_object, first_pindex);
+				if (strcmp(type, "swap_in") == 0)
+					detail = "swapped in";
 				type = "cow_reuse";
 			} else {
-				/* Copy-on-write: the top object gets its own copy. */
-				vm_page_t copy = vm_page_alloc(first_object,
-				    first_pindex, VM_ALLOC_NORMAL);
+				/* Copy-on-write: the top object gets its own copy
+				 * (m held meanwhile: the allocation may run the
+				 * page daemon). */
+				vm_page_t copy;
 
+				vm_page_hold(m);
+				copy = vm_page_alloc(first_object, first_pindex,
+				    VM_ALLOC_NORMAL);
+				vm_page_unhold(m);
 				if (copy == NULL) {
 					stats.failed++;
 					return KERN_RESOURCE_SHORTAGE;
@@ -187,6 +226,8 @@ vm_fault_hold(struct vm_map *map, vm_offset_t va, vm_prot_t fault_type,
 				pmap_copy_page(m, copy);
 				copy->valid = 1;
 				detail = object->type == OBJT_VNODE ? "of file page" :
+				    strcmp(type, "swap_in") == 0 ?
+				    "of shadowed page, swapped in" :
 				    "of shadowed page";
 				m = copy;
 				type = "cow_copy";
@@ -203,7 +244,10 @@ vm_fault_hold(struct vm_map *map, vm_offset_t va, vm_prot_t fault_type,
 		vm_page_activate(m);
 	if ((fault_type & VM_PROT_WRITE) || (flags & VM_FAULT_DIRTY))
 		vm_page_dirty(m);
+	/* Held: pmap_enter may allocate a page-table page. */
+	vm_page_hold(m);
 	rv = pmap_enter(map->pmap, va, fault_type, m, prot, wired);
+	vm_page_unhold(m);
 	if (rv != KERN_SUCCESS) {
 		if ((flags & VM_FAULT_CHANGE_WIRING) != 0)
 			vm_page_unwire(m, true);
@@ -218,6 +262,8 @@ vm_fault_hold(struct vm_map *map, vm_offset_t va, vm_prot_t fault_type,
 		stats.cow_copy++;
 	else if (strcmp(type, "cow_reuse") == 0)
 		stats.cow_reuse++;
+	else if (strcmp(type, "swap_in") == 0)
+		;		/* counted where it was read */
 	else
 		stats.soft++;
 	if (mp != NULL) {
@@ -481,7 +527,9 @@ vm_fault_copy_entry(struct vm_map *dst_map, struct vm_map *src_map,
 			vm_page_wire(dst_m);
 		else
 			vm_page_activate(dst_m);
+		vm_page_hold(dst_m);
 		rv = pmap_enter(dst_map->pmap, va, access, dst_m, prot, upgrade);
+		vm_page_unhold(dst_m);
 		if (upgrade)
 			vm_fault_unwire_page(src_m);
 		if (rv != KERN_SUCCESS) {

@@ -93,6 +93,8 @@ int vm_fault_copy_entry(struct vm_map *dst_map, struct vm_map *src_map,
 
 struct vm_fault_stats {
 	uint64_t zero_fill, file, cow_copy, cow_reuse, soft, failed;
+	uint64_t swap_in;	/* pages read back from swap (their fault's type
+				   is swap_in, or cow_* when copied up) */
 };
 /* Totals since start (the summary reads them). */
 const struct vm_fault_stats *vm_fault_stats(void);

@@ -13,7 +13,10 @@
  * Shadow chains collapse as FreeBSD's do (vm_object_collapse): a backer
  * only its shadow references is merged into the shadow, and a backer the
  * shadow hides completely is bypassed.  Anonymous objects carry their
- * swap charge (cred, charge), given back when they die.
+ * swap charge (cred, charge), given back when they die.  Pages on swap
+ * (vm/swap_pager.c) count as the object's pages everywhere a resident
+ * page does: a collapse moves or frees them, a bypass needs them hidden,
+ * range removal and termination free their slots.
  *
  * XXX: the pmap has no pv lists, so pages freed by a collapse (hidden by
  * the shadow's own copies) are not unmapped here; this is safe because a
@@ -338,6 +341,7 @@ vm_object_terminate(struct vm_object *obj)
 	KASSERT(obj->resident_page_count == 0,
 	    ("vm_object_terminate: object %llu: %lu pages left",
 	    (unsigned long long)obj->id, obj->resident_page_count));
+	swap_pager_freespace(obj, 0, 0);
 	KASSERT(obj->shadow_count == 0, ("vm_object_terminate: object %llu "
 	    "still has %d shadows", (unsigned long long)obj->id,
 	    obj->shadow_count));
@@ -412,6 +416,14 @@ vm_object_deallocate(struct vm_object *obj)
 	}
 }
 
+/* obj holds page pindex itself: resident or on swap. */
+static bool
+vm_object_has_page(struct vm_object *obj, vm_pindex_t pindex)
+{
+	return (vm_object_page_find(obj, pindex) != NULL ||
+	    swap_pager_has_page(obj, pindex));
+}
+
 /*
  * Does obj hide every page of its backer that it can see?  (FreeBSD
  * vm_object_backing_scan OBSC_TEST_ALL_SHADOWED.)
@@ -420,16 +432,48 @@ static bool
 vm_object_all_shadowed(struct vm_object *obj, struct vm_object *backer)
 {
 	vm_pindex_t boi = atop(obj->backing_object_offset);
+	const struct swap_meta *sm;
 	vm_page_t p;
 
 	for (p = vm_object_page_first(backer); p != NULL;
 	    p = vm_object_page_next(backer, p)) {
 		if (p->pindex < boi || p->pindex - boi >= obj->size)
 			continue;
-		if (vm_object_page_find(obj, p->pindex - boi) == NULL)
+		if (!vm_object_has_page(obj, p->pindex - boi))
+			return (false);
+	}
+	for (sm = swap_pager_ge(backer, boi); sm != NULL;
+	    sm = swap_pager_ge(backer, sm->pindex + 1)) {
+		if (sm->pindex - boi >= obj->size)
+			break;
+		if (!vm_object_has_page(obj, sm->pindex - boi))
 			return (false);
 	}
 	return (true);
+}
+
+/* The swap half of merging backer into obj (which sits at page boi of
+ * it): slots of pages obj can see and does not hide move to obj, the
+ * others are freed. */
+static void
+vm_object_collapse_swap(struct vm_object *obj, struct vm_object *backer,
+    vm_pindex_t boi)
+{
+	const struct swap_meta *sm;
+	vm_pindex_t pi;
+	long slot;
+
+	while ((sm = swap_pager_ge(backer, 0)) != NULL) {
+		pi = sm->pindex;
+		if (pi < boi || pi - boi >= obj->size ||
+		    vm_object_has_page(obj, pi - boi)) {
+			/* Hidden or out of sight: free the slot. */
+			swap_pager_freespace(backer, pi, pi + 1);
+			continue;
+		}
+		slot = swap_pager_take(backer, pi);
+		swap_pager_give(obj, pi - boi, slot);
+	}
 }
 
 void
@@ -453,7 +497,7 @@ vm_object_collapse(struct vm_object *obj)
 				next = vm_object_page_next(backer, p);
 				npi = p->pindex - boi;
 				if (p->pindex < boi || npi >= obj->size ||
-				    vm_object_page_find(obj, npi) != NULL) {
+				    vm_object_has_page(obj, npi)) {
 					if (p->wire_count != 0 &&
 					    (p->flags & PG_FICTITIOUS) == 0)
 						vm_page_remove(p);
@@ -463,6 +507,9 @@ vm_object_collapse(struct vm_object *obj)
 				}
 				vm_page_rename(p, obj, npi);
 			}
+			/* And the pages it has on swap: moved up the same
+			 * way, or their slots freed. */
+			vm_object_collapse_swap(obj, backer, boi);
 			/* obj now shadows the backer's backer, which keeps
 			 * the reference the backer held. */
 			vm_object_shadow_unlink(obj);
@@ -551,6 +598,7 @@ vm_object_page_remove(struct vm_object *obj, vm_pindex_t start,
 			continue;
 		vm_page_free(m);
 	}
+	swap_pager_freespace(obj, start, end);
 }
 
 /*
@@ -689,14 +737,19 @@ vm_object_describe(struct vm_object *obj, char *buf, size_t len)
 		return;
 	}
 	for (; obj != NULL && used < len; obj = obj->backing_object) {
+		char swp[32] = "";
+
+		if (obj->swp_count != 0)
+			snprintf(swp, sizeof(swp), " swp=%lu",
+			    (unsigned long)obj->swp_count);
 		n = snprintf(buf + used, len - used, "%sobj#%llu %s size=%llu "
-		    "res=%lu ref=%d%s%s%s",
+		    "res=%lu%s ref=%d%s%s%s",
 		    used == 0 ? "" : " -> ",
 		    (unsigned long long)obj->id,
 		    (unsigned)obj->type < nitems(vm_object_type_names) ?
 		    vm_object_type_names[obj->type] : "?",
 		    (unsigned long long)obj->size, obj->resident_page_count,
-		    obj->ref_count,
+		    swp, obj->ref_count,
 		    obj->vp != NULL ? " \"" : "",
 		    obj->vp != NULL ? obj->vp->name : "",
 		    obj->vp != NULL ? "\"" : "");

@@ -82,6 +82,10 @@ struct vm_object {
 	 * or shrinks; NULL/0 when uncharged (VM-SPEC "Swap accounting"). */
 	struct ucred *cred;
 	vm_ooffset_t charge;
+	/* The swap pager's map of this object's pages on swap, sorted by
+	 * pindex (vm/swap_pager.c only). */
+	struct swap_meta *swp;
+	size_t swp_count, swp_cap;
 };
 
 /* Start object numbering afresh (a new machine). */

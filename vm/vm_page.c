@@ -11,6 +11,11 @@
  * pmap (no object).  The queues are intrusive doubly linked lists through
  * qnext/qprev with counts.
  *
+ * An allocation that finds no free frame runs the page daemon
+ * (vm_pageout.c) synchronously and retries once: runs stay deterministic
+ * because the daemon runs at a point the guest's instruction stream
+ * fixes.
+ *
  * Short-term holds (vm_page_hold) pin a page's identity: a held page that
  * is freed waits on PQ_HOLD and reaches the free queue at its last unhold.
  * Wiring takes a page off the paging queues and counts it in the global
@@ -25,6 +30,7 @@
 
 #include "vm/pmap.h"
 #include "vm/vm_object.h"
+#include "vm/vm_pageout.h"
 
 /* A paging queue: an intrusive list and its length. */
 struct vm_pagequeue {
@@ -139,8 +145,13 @@ vm_page_alloc(struct vm_object *obj, vm_pindex_t pindex, int req)
 		KASSERT(vm_page_lookup(obj, pindex) == NULL,
 		    ("vm_page_alloc: pindex %llu already resident",
 		    (unsigned long long)pindex));
-	if ((m = vm_phys_alloc_page()) == NULL)
-		return (NULL);
+	if ((m = vm_phys_alloc_page()) == NULL) {
+		if (vm_pageout_run(VM_PAGEOUT_ALLOC) == 0 ||
+		    (m = vm_phys_alloc_page()) == NULL)
+			return (NULL);
+	}
+	KASSERT(m->md_pv == NULL, ("vm_page_alloc: free pa %#llx still mapped",
+	    (unsigned long long)m->phys_addr));
 	m->flags = 0;
 	m->dirty = 0;
 	m->valid = 0;
@@ -163,8 +174,9 @@ vm_page_alloc(struct vm_object *obj, vm_pindex_t pindex, int req)
 /*
  * Free m: out of its object and its queue, then to the free queue — or to
  * PQ_HOLD while it is held (vm_page_unhold finishes the job).  Requires an
- * unwired page.  A fictitious page only leaves its object (the device
- * pager owns it).
+ * unwired page.  A page still mapped somewhere is unmapped first
+ * (pmap_remove_all: no pmap may keep a freed frame).  A fictitious page
+ * only leaves its object (the device pager owns it).
  */
 void
 vm_page_free(vm_page_t m)
@@ -178,6 +190,8 @@ vm_page_free(vm_page_t m)
 	    (unsigned long long)m->phys_addr, m->queue));
 	KASSERT(m->wire_count == 0, ("vm_page_free: pa %#llx wired (%u)",
 	    (unsigned long long)m->phys_addr, m->wire_count));
+	if (m->md_pv != NULL)
+		pmap_remove_all(m);
 	vm_page_remove(m);
 	vm_pageq_remove(m);
 	m->flags &= ~PG_ZERO;
@@ -325,6 +339,32 @@ vm_page_deactivate(vm_page_t m)
 		vm_pageq_enqueue(PQ_INACTIVE, m);
 }
 
+vm_page_t
+vm_page_queue_first(int queue)
+{
+	KASSERT(queue == PQ_ACTIVE || queue == PQ_INACTIVE,
+	    ("vm_page_queue_first: queue %d", queue));
+	return (vm_page_queues[queue].head);
+}
+
+vm_page_t
+vm_page_queue_next(vm_page_t m)
+{
+	return (m->qnext);
+}
+
+void
+vm_page_requeue(vm_page_t m)
+{
+	int q = m->queue;
+
+	KASSERT(q == PQ_ACTIVE || q == PQ_INACTIVE,
+	    ("vm_page_requeue: pa %#llx on queue %d",
+	    (unsigned long long)m->phys_addr, q));
+	vm_pageq_remove(m);
+	vm_pageq_enqueue(q, m);
+}
+
 void
 vm_page_dirty(vm_page_t m)
 {
@@ -347,11 +387,54 @@ static const char *const vm_page_qname[PQ_COUNT] = {
 	"none", "free", "active", "inactive", "hold"
 };
 
+/* m's pv list: no mapping of a free page, each entry a live mapping of m,
+ * no (pmap, va) twice.  0, or -1 with a message. */
+static int
+vm_page_check_pv(vm_page_t m, char *msg, size_t msglen)
+{
+	struct pv_entry *pv, *pv2;
+	unsigned long n = 0;
+
+	for (pv = m->md_pv; pv != NULL; pv = pv->pv_next) {
+		if (++n > 1000000) {
+			snprintf(msg, msglen, "pa %#llx: pv list loops",
+			    (unsigned long long)m->phys_addr);
+			return (-1);
+		}
+		if (m->queue == PQ_FREE || m->queue == PQ_HOLD) {
+			snprintf(msg, msglen, "pa %#llx is free (queue %s) but "
+			    "mapped at %#llx", (unsigned long long)m->phys_addr,
+			    vm_page_qname[m->queue],
+			    (unsigned long long)pv->pv_va);
+			return (-1);
+		}
+		if (trunc_page(pmap_extract(pv->pv_pmap, pv->pv_va)) !=
+		    m->phys_addr) {
+			snprintf(msg, msglen, "pa %#llx: pv entry for va %#llx, "
+			    "the pmap maps %#llx there",
+			    (unsigned long long)m->phys_addr,
+			    (unsigned long long)pv->pv_va, (unsigned long long)
+			    pmap_extract(pv->pv_pmap, pv->pv_va));
+			return (-1);
+		}
+		for (pv2 = pv->pv_next; pv2 != NULL; pv2 = pv2->pv_next)
+			if (pv2->pv_pmap == pv->pv_pmap && pv2->pv_va == pv->pv_va) {
+				snprintf(msg, msglen, "pa %#llx: va %#llx on the pv "
+				    "list twice", (unsigned long long)m->phys_addr,
+				    (unsigned long long)pv->pv_va);
+				return (-1);
+			}
+	}
+	return (0);
+}
+
 /*
  * Check the queues against the array: every list is well linked and as
  * long as its count, every page on it says so; every page of the array is
  * on exactly one queue, or on none with a reason (wired, or pmap-owned:
- * no object); held-free pages are held; wired pages are on no queue; the
+ * no object); held-free pages are held; wired pages are on no queue; a
+ * free page has no mappings and every pv entry of a page is a mapping of
+ * it in its pmap (pmap_extract agrees); the
  * counts add up to the array, and the pages that belong to an object are
  * as many as the objects hold.  Returns 0, or -1 with a message.
  */
@@ -422,6 +505,8 @@ vm_page_check(char *msg, size_t msglen)
 			    m->object != NULL ? "set" : "none");
 			return (-1);
 		}
+		if (vm_page_check_pv(m, msg, msglen) != 0)
+			return (-1);
 		if (m->object != NULL && (m->flags & PG_FICTITIOUS) != 0) {
 			snprintf(msg, msglen, "pa %#llx: fictitious page in the array",
 			    (unsigned long long)m->phys_addr);

@@ -6,6 +6,9 @@
  * A page is on exactly one queue (free, active, inactive, hold) or on none
  * (wired, or owned by a page-table page).  An object page is found by
  * (object, pindex).  Fictitious pages (device memory) are not in the array.
+ * Every mapping of a managed page is on its pv list (the pmap keeps it),
+ * so the page daemon can unmap a page from every address space
+ * (pmap_remove_all) before it reclaims it.
  */
 #ifndef VM_VM_PAGE_H
 #define VM_VM_PAGE_H
@@ -13,6 +16,21 @@
 #include "sim/base/base.h"
 
 struct vm_object;
+struct pmap;
+
+/*
+ * One mapping of a page (FreeBSD pv_entry): pmap maps the page at va.
+ * Kept by vm/pmap.c; the list hangs off the page (md_pv).
+ */
+struct pv_entry {
+	struct pmap *pv_pmap;
+	vm_offset_t pv_va;
+	struct pv_entry *pv_next;
+	uint8_t pv_ref;			/* software referenced bit: set when the
+					   mapping is entered (MIPS has no
+					   hardware one), cleared by
+					   pmap_ts_referenced */
+};
 
 enum vm_page_queue {
 	PQ_NONE,	/* wired or pmap-owned: on no queue */
@@ -39,6 +57,7 @@ struct vm_page {
 	uint8_t valid;			/* contents valid */
 	uint16_t wire_count;
 	uint16_t hold_count;
+	struct pv_entry *md_pv;		/* the mappings of the page (vm/pmap.c) */
 };
 typedef struct vm_page *vm_page_t;
 
@@ -52,7 +71,11 @@ typedef struct vm_page *vm_page_t;
  * frames below first_free_pa are reserved (never allocated). */
 void vm_page_startup(vm_paddr_t bytes, vm_paddr_t first_free_pa);
 /*
- * Allocate the lowest free frame; NULL when none is free.  Unless NOOBJ,
+ * Allocate the lowest free frame.  When none is free, the page daemon
+ * runs first (vm_pageout_run, synchronously; never recursively) and the
+ * allocation is retried once; NULL when still none is free.  The daemon
+ * skips held, wired and unqueued pages: a caller holding a page it found
+ * on a queue must hold it (vm_page_hold) across the allocation.  Unless NOOBJ,
  * the page enters obj at pindex.  ZERO: the frame is zeroed (pmap_zero_page)
  * and PG_ZERO set.  WIRED: returned wired; otherwise it is on no queue and
  * the caller must activate, deactivate or wire it (vm_page_check insists).
@@ -86,6 +109,13 @@ void vm_page_activate(vm_page_t m);
 /* Put an unwired page on the inactive queue (page daemon, unwire). */
 void vm_page_deactivate(vm_page_t m);
 void vm_page_dirty(vm_page_t m);
+
+/* The first page of the active or inactive queue (the page daemon's scan),
+ * and the next one; NULL at the end. */
+vm_page_t vm_page_queue_first(int queue);
+vm_page_t vm_page_queue_next(vm_page_t m);
+/* Move m (on the active or inactive queue) to the tail of its queue. */
+void vm_page_requeue(vm_page_t m);
 
 /* Counts (for the summary and invariants). */
 struct vm_page_stats {

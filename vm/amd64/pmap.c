@@ -144,9 +144,10 @@ pmap_amd64_invalidate_page(struct pmap *pmap, vm_offset_t va)
 	}
 }
 
-/* A torn-down PTE gives its counts back, and its M bit to its page. */
+/* A torn-down PTE of va gives its counts and pv entry back, and its M bit
+ * to its page. */
 static void
-pmap_amd64_pte_release(struct pmap *pmap, uint64_t pte)
+pmap_amd64_pte_release(struct pmap *pmap, vm_offset_t va, uint64_t pte)
 {
 	KASSERT(pmap->pm_resident > 0, ("pmap_amd64: resident count underflow"));
 	pmap->pm_resident--;
@@ -156,6 +157,7 @@ pmap_amd64_pte_release(struct pmap *pmap, uint64_t pte)
 	}
 	if (pte & PG_M)
 		pmap_page_dirty(pte & PG_FRAME);
+	pmap_pv_remove(pmap, va, pte & PG_FRAME);
 }
 
 static void
@@ -277,8 +279,9 @@ pmap_amd64_enter(struct pmap *pmap, vm_offset_t va, vm_prot_t access,
 
 	opte = pmap_amd64_ld(ptepa);
 	if (opte & PG_V)
-		pmap_amd64_pte_release(pmap, opte);
+		pmap_amd64_pte_release(pmap, va, opte);
 	pmap_amd64_st(ptepa, npte);
+	pmap_pv_insert(pmap, va, m);
 	pmap->pm_resident++;
 	if (wired)
 		pmap->pm_wired++;
@@ -294,7 +297,8 @@ pmap_amd64_enter(struct pmap *pmap, vm_offset_t va, vm_prot_t access,
  */
 static void
 pmap_amd64_range(struct pmap *pmap, vm_offset_t sva, vm_offset_t eva,
-    uint64_t (*fn)(struct pmap *, uint64_t, vm_prot_t), vm_prot_t prot)
+    uint64_t (*fn)(struct pmap *, vm_offset_t, uint64_t, vm_prot_t),
+    vm_prot_t prot)
 {
 	vm_offset_t va, ptend;
 	vm_paddr_t ptepa;
@@ -312,7 +316,7 @@ pmap_amd64_range(struct pmap *pmap, vm_offset_t sva, vm_offset_t eva,
 			opte = pmap_amd64_ld(ptepa);
 			if ((opte & PG_V) == 0)
 				continue;
-			npte = fn(pmap, opte, prot);
+			npte = fn(pmap, va, opte, prot);
 			if (npte == opte)
 				continue;
 			pmap_amd64_st(ptepa, npte);
@@ -322,19 +326,22 @@ pmap_amd64_range(struct pmap *pmap, vm_offset_t sva, vm_offset_t eva,
 }
 
 static uint64_t
-pmap_amd64_remove_pte(struct pmap *pmap, uint64_t opte, vm_prot_t prot)
+pmap_amd64_remove_pte(struct pmap *pmap, vm_offset_t va, uint64_t opte,
+    vm_prot_t prot)
 {
 	(void)prot;
-	pmap_amd64_pte_release(pmap, opte);
+	pmap_amd64_pte_release(pmap, va, opte);
 	return (0);
 }
 
 static uint64_t
-pmap_amd64_protect_pte(struct pmap *pmap, uint64_t opte, vm_prot_t prot)
+pmap_amd64_protect_pte(struct pmap *pmap, vm_offset_t va, uint64_t opte,
+    vm_prot_t prot)
 {
 	uint64_t npte = opte;
 
 	(void)pmap;
+	(void)va;
 	if ((prot & VM_PROT_WRITE) == 0) {
 		if (opte & PG_M)
 			pmap_page_dirty(opte & PG_FRAME);
@@ -579,6 +586,38 @@ pmap_amd64_check(struct pmap *pmap, char *msg, size_t msglen)
 	return (0);
 }
 
+/*
+ * The status of va's leaf (PMAP_PTE_*); clearing A or M in a PTE is
+ * followed by an INVLPG shootdown, so that the walker sets them again at
+ * the next reference / store (a TLB entry caches them).
+ */
+static int
+pmap_amd64_pte_bits(struct pmap *pmap, vm_offset_t va, int clear)
+{
+	vm_paddr_t ptepa;
+	uint64_t pte, npte;
+	int bits;
+
+	if (va >= VM_MAXUSER_ADDRESS ||
+	    (ptepa = pmap_amd64_ptepa(pmap, va, false, NULL)) == 0)
+		return (0);
+	pte = pmap_amd64_ld(ptepa);
+	if ((pte & PG_V) == 0)
+		return (0);
+	bits = PMAP_PTE_VALID | ((pte & PG_A) ? PMAP_PTE_REFERENCED : 0) |
+	    ((pte & PG_M) ? PMAP_PTE_MODIFIED : 0);
+	npte = pte;
+	if (clear & PMAP_PTE_REFERENCED)
+		npte &= ~PG_A;
+	if (clear & PMAP_PTE_MODIFIED)
+		npte &= ~PG_M;
+	if (npte != pte) {
+		pmap_amd64_st(ptepa, npte);
+		pmap_amd64_invalidate_page(pmap, va);
+	}
+	return (bits);
+}
+
 const struct pmap_ops pmap_amd64_ops = {
 	.name = "amd64",
 	.bootstrap = pmap_amd64_bootstrap,
@@ -594,4 +633,5 @@ const struct pmap_ops pmap_amd64_ops = {
 	.tlb_refill = pmap_amd64_tlb_refill,
 	.emulate_modified = pmap_amd64_emulate_modified,
 	.check = pmap_amd64_check,
+	.pte_bits = pmap_amd64_pte_bits,
 };

@@ -181,9 +181,9 @@ pmap_mips_update_page(struct pmap *pmap, vm_offset_t va, uint32_t pte)
 	}
 }
 
-/* A torn-down or downgraded PTE gives its counts and dirtiness back. */
+/* A torn-down PTE of va gives its counts, pv entry and dirtiness back. */
 static void
-pmap_mips_pte_release(struct pmap *pmap, uint32_t pte)
+pmap_mips_pte_release(struct pmap *pmap, vm_offset_t va, uint32_t pte)
 {
 	KASSERT(pte & MIPS_LO_V, ("pmap_mips: PTE 0x%08x without V", pte));
 	KASSERT(pmap->pm_resident > 0, ("pmap_mips: resident count underflow"));
@@ -194,6 +194,7 @@ pmap_mips_pte_release(struct pmap *pmap, uint32_t pte)
 	}
 	if (pte & MIPS_LO_D)
 		pmap_page_dirty(PTE_TO_PA(pte));
+	pmap_pv_remove(pmap, va, PTE_TO_PA(pte));
 }
 
 static void
@@ -307,8 +308,9 @@ pmap_mips_enter(struct pmap *pmap, vm_offset_t va, vm_prot_t access,
 
 	opte = pmap_mips_ld(ptepa);
 	if (opte != 0)
-		pmap_mips_pte_release(pmap, opte);
+		pmap_mips_pte_release(pmap, va, opte);
 	pmap_mips_st(ptepa, npte);
+	pmap_pv_insert(pmap, va, m);
 	pmap->pm_resident++;
 	if (wired)
 		pmap->pm_wired++;
@@ -323,7 +325,8 @@ pmap_mips_enter(struct pmap *pmap, vm_offset_t va, vm_prot_t access,
  */
 static void
 pmap_mips_range(struct pmap *pmap, vm_offset_t sva, vm_offset_t eva,
-    uint32_t (*fn)(struct pmap *, uint32_t, vm_prot_t), vm_prot_t prot)
+    uint32_t (*fn)(struct pmap *, vm_offset_t, uint32_t, vm_prot_t),
+    vm_prot_t prot)
 {
 	vm_offset_t va, segend;
 	vm_paddr_t ptp, ptepa;
@@ -340,7 +343,7 @@ pmap_mips_range(struct pmap *pmap, vm_offset_t sva, vm_offset_t eva,
 			opte = pmap_mips_ld(ptepa);
 			if (opte == 0)
 				continue;
-			npte = fn(pmap, opte, prot);
+			npte = fn(pmap, va, opte, prot);
 			if (npte == opte)
 				continue;
 			pmap_mips_st(ptepa, npte);
@@ -350,17 +353,20 @@ pmap_mips_range(struct pmap *pmap, vm_offset_t sva, vm_offset_t eva,
 }
 
 static uint32_t
-pmap_mips_remove_pte(struct pmap *pmap, uint32_t opte, vm_prot_t prot)
+pmap_mips_remove_pte(struct pmap *pmap, vm_offset_t va, uint32_t opte,
+    vm_prot_t prot)
 {
 	(void)prot;
-	pmap_mips_pte_release(pmap, opte);
+	pmap_mips_pte_release(pmap, va, opte);
 	return (0);
 }
 
 static uint32_t
-pmap_mips_protect_pte(struct pmap *pmap, uint32_t opte, vm_prot_t prot)
+pmap_mips_protect_pte(struct pmap *pmap, vm_offset_t va, uint32_t opte,
+    vm_prot_t prot)
 {
 	(void)pmap;
+	(void)va;
 	KASSERT(opte & MIPS_LO_V, ("pmap_protect: PTE 0x%08x without V", opte));
 	if (prot & VM_PROT_WRITE)
 		return (opte);
@@ -671,6 +677,31 @@ pmap_mips_check(struct pmap *pmap, char *msg, size_t msglen)
 	return (0);
 }
 
+/*
+ * The status of va's PTE (PMAP_PTE_*): MIPS has no referenced bit (the
+ * pv layer's software bit stands in); modified is D.  Clearing D shoots
+ * the page down, so the next store raises TLB Modified and sets it again.
+ */
+static int
+pmap_mips_pte_bits(struct pmap *pmap, vm_offset_t va, int clear)
+{
+	vm_paddr_t ptepa;
+	uint32_t pte;
+	int bits;
+
+	if ((ptepa = pmap_mips_ptepa(pmap, va)) == 0)
+		return (0);
+	pte = pmap_mips_ld(ptepa);
+	if ((pte & MIPS_LO_V) == 0)
+		return (0);
+	bits = PMAP_PTE_VALID | ((pte & MIPS_LO_D) ? PMAP_PTE_MODIFIED : 0);
+	if ((clear & PMAP_PTE_MODIFIED) && (pte & MIPS_LO_D)) {
+		pmap_mips_st(ptepa, pte & ~MIPS_LO_D);
+		pmap_mips_invalidate_page(pmap, va);
+	}
+	return (bits);
+}
+
 const struct pmap_ops pmap_mips_ops = {
 	.name = "mips",
 	.bootstrap = pmap_mips_bootstrap,
@@ -686,4 +717,5 @@ const struct pmap_ops pmap_mips_ops = {
 	.tlb_refill = pmap_mips_tlb_refill,
 	.emulate_modified = pmap_mips_emulate_modified,
 	.check = pmap_mips_check,
+	.pte_bits = pmap_mips_pte_bits,
 };

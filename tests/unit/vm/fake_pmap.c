@@ -3,6 +3,11 @@
  * pmap_zero_page and pmap_copy_page really zero and copy the frames
  * through vm_phys_dmap, which the tests point at a host buffer standing
  * in for physical memory.  Mappings are an unsorted array per pmap.
+ * The per-page operations (pmap_remove_all, pmap_ts_referenced...) scan
+ * every live fake pmap (a registry) instead of pv lists; a writable
+ * mapping counts as modified (the fake cannot see stores), a mapping as
+ * referenced from its entry or its last harness access until
+ * pmap_ts_referenced clears it.
  */
 #include "tests/unit/vm/fake_pmap.h"
 
@@ -15,6 +20,7 @@ struct fake_mapping {
 	vm_page_t m;
 	vm_prot_t prot;
 	bool wired;
+	bool ref;		/* referenced since the last pmap_ts_referenced */
 };
 
 struct pmap {
@@ -25,12 +31,30 @@ struct pmap {
 
 static struct pmap fake_pmap_instance;
 
+/* Every live fake pmap, for the per-page operations. */
+#define FAKE_PMAP_MAX	256
+static struct pmap *fake_pmaps[FAKE_PMAP_MAX];
+static int fake_npmaps;
+
+static void
+fake_pmap_register(struct pmap *p)
+{
+	int i;
+
+	for (i = 0; i < fake_npmaps; i++)
+		if (fake_pmaps[i] == p)
+			return;
+	KASSERT(fake_npmaps < FAKE_PMAP_MAX, ("fake pmap: too many pmaps"));
+	fake_pmaps[fake_npmaps++] = p;
+}
+
 struct fake_pmap_call fake_pmap_calls[FAKE_PMAP_MAXCALLS];
 int fake_pmap_ncalls;
 
 struct pmap *
 fake_pmap(void)
 {
+	fake_pmap_register(&fake_pmap_instance);
 	return (&fake_pmap_instance);
 }
 
@@ -41,6 +65,7 @@ fake_pmap_create(void)
 
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		abort();
+	fake_pmap_register(p);
 	return (p);
 }
 
@@ -56,8 +81,15 @@ fake_pmap_clear(struct pmap *pmap)
 void
 fake_pmap_destroy(struct pmap *pmap)
 {
+	int i;
+
 	KASSERT(pmap->n == 0, ("fake_pmap_destroy: %d mappings left", pmap->n));
 	fake_pmap_clear(pmap);
+	for (i = 0; i < fake_npmaps; i++)
+		if (fake_pmaps[i] == pmap) {
+			fake_pmaps[i] = fake_pmaps[--fake_npmaps];
+			break;
+		}
 	free(pmap);
 }
 
@@ -143,6 +175,7 @@ pmap_enter(struct pmap *pmap, vm_offset_t va, vm_prot_t access,
 	fm->m = m;
 	fm->prot = prot;
 	fm->wired = wired;
+	fm->ref = true;
 	if (wired)
 		pmap->wired++;
 	c = fake_pmap_record(FAKE_PMAP_ENTER);
@@ -290,4 +323,74 @@ pmap_check(struct pmap *pmap, char *msg, size_t msglen)
 		return (-1);
 	}
 	return (0);
+}
+
+void
+fake_pmap_reference(struct pmap *pmap, vm_offset_t va)
+{
+	struct fake_mapping *fm = fake_pmap_find(pmap, va);
+
+	if (fm != NULL)
+		fm->ref = true;
+}
+
+void
+pmap_remove_all(vm_page_t m)
+{
+	int i, j;
+
+	for (i = 0; i < fake_npmaps; i++)
+		for (j = 0; j < fake_pmaps[i]->n; )
+			if (fake_pmaps[i]->maps[j].m == m)
+				pmap_remove(fake_pmaps[i], fake_pmaps[i]->maps[j].va,
+				    fake_pmaps[i]->maps[j].va + PAGE_SIZE);
+			else
+				j++;
+}
+
+bool
+pmap_is_modified(vm_page_t m)
+{
+	int i, j;
+
+	for (i = 0; i < fake_npmaps; i++)
+		for (j = 0; j < fake_pmaps[i]->n; j++)
+			if (fake_pmaps[i]->maps[j].m == m &&
+			    (fake_pmaps[i]->maps[j].prot & VM_PROT_WRITE))
+				return (true);
+	return (false);
+}
+
+void
+pmap_clear_modify(vm_page_t m)
+{
+	if (pmap_is_modified(m))
+		vm_page_dirty(m);
+}
+
+int
+pmap_ts_referenced(vm_page_t m)
+{
+	int i, j, n = 0;
+
+	for (i = 0; i < fake_npmaps; i++)
+		for (j = 0; j < fake_pmaps[i]->n; j++)
+			if (fake_pmaps[i]->maps[j].m == m &&
+			    fake_pmaps[i]->maps[j].ref) {
+				fake_pmaps[i]->maps[j].ref = false;
+				n++;
+			}
+	return (n);
+}
+
+bool
+pmap_page_is_mapped(vm_page_t m)
+{
+	int i, j;
+
+	for (i = 0; i < fake_npmaps; i++)
+		for (j = 0; j < fake_pmaps[i]->n; j++)
+			if (fake_pmaps[i]->maps[j].m == m)
+				return (true);
+	return (false);
 }

@@ -47,5 +47,8 @@ vm_page_t fake_pmap_lookup(struct pmap *pmap, vm_offset_t va, vm_prot_t *prot,
     bool *wired);
 /* Number of mappings in pmap. */
 int fake_pmap_count(struct pmap *pmap);
+/* The MMU referenced va through pmap (sets the mapping's referenced bit,
+ * which pmap_ts_referenced reports and clears). */
+void fake_pmap_reference(struct pmap *pmap, vm_offset_t va);
 
 #endif

@@ -497,6 +497,55 @@ test_hold_wiring(void)
 	vm_page_free(m);
 }
 
+/* The pv lists: every mapping of a page is found from the page. */
+static void
+test_pv(void)
+{
+	struct pmap *a, *b;
+	struct walk_result r;
+	vm_page_t m;
+	const vm_offset_t va = 0x10000, vb = 0x7000000;
+	char msg[200];
+
+	a = pmap_create();
+	b = pmap_create();
+	m = page();
+	vm_page_activate(m);
+	pmap_enter(a, va, VM_PROT_READ, m, VM_PROT_READ | VM_PROT_WRITE, false);
+	pmap_enter(b, vb, VM_PROT_READ, m, VM_PROT_READ, false);
+	ok(pmap_page_is_mapped(m) && m->md_pv != NULL &&
+	    m->md_pv->pv_next != NULL && m->md_pv->pv_next->pv_next == NULL &&
+	    vm_page_check(msg, sizeof(msg)) == 0 && check(a, "pv a") &&
+	    check(b, "pv b"), "pv: two mappings on the page's list, checkers agree");
+	ok(!pmap_is_modified(m), "pv: not modified before a store");
+	ok(pmap_ts_referenced(m) == 2 && pmap_ts_referenced(m) == 0,
+	    "pv: ts_referenced counts both new mappings once, then none");
+	pmap_activate(a, &cpus[0]);
+	ok(walk(0, va, WALK_WRITE, &r) == 0 && pmap_is_modified(m),
+	    "pv: a store through a (the walker sets M) makes it modified");
+	ok(pmap_ts_referenced(m) == 1 && pmap_ts_referenced(m) == 0,
+	    "pv: the walker's A bit counts as a reference, cleared after");
+	pmap_clear_modify(m);
+	ok(!pmap_is_modified(m) && m->dirty, "pv: clear_modify clears M, the "
+	    "page keeps the dirtiness");
+	pmap_enter(a, va, VM_PROT_READ, m, VM_PROT_READ, false);
+	ok(m->md_pv != NULL && m->md_pv->pv_next != NULL &&
+	    m->md_pv->pv_next->pv_next == NULL && check(a, "re-enter"),
+	    "pv: re-entering the same mapping keeps one entry for it");
+
+	pmap_remove_all(m);
+	ok(m->md_pv == NULL && !pmap_page_is_mapped(m) &&
+	    pmap_extract(a, va) == 0 && pmap_extract(b, vb) == 0 &&
+	    check(a, "remove_all a") && check(b, "remove_all b"),
+	    "pv: pmap_remove_all unmaps the page from both pmaps");
+	pmap_enter(a, va, VM_PROT_READ, m, VM_PROT_READ, false);
+	vm_page_free(m);
+	ok(pmap_extract(a, va) == 0 && check(a, "free while mapped"),
+	    "pv: freeing a mapped page unmaps it first");
+	pmap_destroy(a);
+	pmap_destroy(b);
+}
+
 int
 main(void)
 {
@@ -510,6 +559,7 @@ main(void)
 	test_shortage();
 	test_random();
 	test_hold_wiring();
+	test_pv();
 	physmem_fini(&pm);
 	return (tap_done());
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "vm/swap_pager.h"
+#include "vm/vm_pageout.h"
 #include "vm/ucred.h"
 #include "vm/vm_extern.h"
 #include "vm/vm_fault.h"
@@ -29,6 +30,8 @@ harness_boot(unsigned long npages)
 	vm_page_startup(ptoa(npages), PAGE_SIZE);
 	vm_object_init();
 	swap_accounting_init();
+	swap_pager_init(0);	/* no swap device ... */
+	vm_pageout_init(0);	/* ... and no page daemon, unless a test sets them */
 	ucred_set_current(NULL);
 	fake_pmap_reset();
 	sim_invariants = true;
@@ -75,6 +78,7 @@ harness_access(struct vm_map *map, vm_offset_t va, bool write, uint8_t val,
 		    (unsigned long long)va));
 	} else if (rv != NULL)
 		*rv = KERN_SUCCESS;
+	fake_pmap_reference(map->pmap, va);
 	p = vm_phys_dmap_ptr(VM_PAGE_TO_PHYS(m) + (va & PAGE_MASK));
 	if (write) {
 		*p = val;
