@@ -17,6 +17,9 @@
 #include "sim/base/prng.h"
 #include "sim/kern/kern.h"
 #include "vm/pmap.h"
+#include "vm/swap_pager.h"
+#include "vm/vm_pageout.h"
+#include "vm/ucred.h"
 #include "vm/vm_fault.h"
 #include "vm/vm_map.h"
 #include "vm/vm_object.h"
@@ -62,7 +65,7 @@ struct machine {
 
 static struct machine_proc *machine_proc_slot(struct machine *m, int pid);
 
-_Static_assert(MACHINE_NCTR == 1 + MMU_NCTR + 8, "machine counter table size");
+_Static_assert(MACHINE_NCTR == 1 + MMU_NCTR + 10, "machine counter table size");
 _Static_assert(KERN_NGREGS == CPU_NGREGS, "the kernel's and the CPU's register vectors");
 
 const char *const machine_counter_names[MACHINE_NCTR] = {
@@ -74,7 +77,17 @@ const char *const machine_counter_names[MACHINE_NCTR] = {
 	"l2_accesses", "l2_misses", "writebacks", "stale_ifetch", "icache_syncs",
 	"pf_zero_fill", "pf_file", "pf_cow_copy", "pf_soft", "pf_failed",
 	"syscalls", "syscalls_unimplemented", "signals",
+	"swap_reserved", "swap_reserve_fail",
 };
+
+/* The counters that are levels, not monotonic counts (swap_reserved):
+ * every scope shows the machine's value at the time. */
+#define MACHINE_CTR_SWAP_RESERVED	(1 + MMU_NCTR + 8)
+static bool
+machine_counter_is_level(int i)
+{
+	return i == MACHINE_CTR_SWAP_RESERVED;
+}
 
 void
 machine_config_defaults(struct machine_config *c, enum sim_arch arch)
@@ -117,10 +130,11 @@ machine_config_json(const struct machine_config *c)
 	used = (size_t)snprintf(s, cap,
 	    "{\"arch\":\"%s\",\"mem_bytes\":%llu,\"seed\":%llu,\"cpus\":%u,"
 	    "\"tlb_entries\":%u,\"tlb_wired\":%u,\"slice_insns\":%llu,"
-	    "\"max_insns\":%llu,",
+	    "\"max_insns\":%llu,\"swap_bytes\":%llu,\"overcommit\":%u,\"uid\":%u,",
 	    sim_arch_name(c->arch), (unsigned long long)c->mem_bytes,
 	    (unsigned long long)c->seed, c->ncpus, c->tlb_entries, c->tlb_wired,
-	    (unsigned long long)c->slice_insns, (unsigned long long)c->max_insns);
+	    (unsigned long long)c->slice_insns, (unsigned long long)c->max_insns,
+	    (unsigned long long)c->swap_bytes, c->overcommit, (unsigned)c->uid);
 	{
 		const struct { const char *n; const struct cache_geom *g; } cg[] = {
 			{ "l1i", &c->l1i }, { "l1d", &c->l1d }, { "l2", &c->l2 },
@@ -228,6 +242,20 @@ hw_map_changed(void *arg, struct proc *p)
 		return -1;
 	for (e = vm_map_first(map); e != NULL; e = vm_map_next(map, e)) {
 		r[n].start = e->start;
+		/* A growable stack's room is covered too, so that an access
+		 * there reaches the MMU and the kernel's page fault, which
+		 * grows the stack and retries it precisely (sim/kern/trap.c);
+		 * an engine-detected fault could not be retried.  Not in the
+		 * benchmark modes, which show only prefaulted pages. */
+		if ((e->eflags & MAP_ENTRY_GROWS_DOWN) && e->avail_ssize > 0 &&
+		    m->cfg.bench_hooks == CPU_HOOKS_FULL) {
+			vm_offset_t low = e->start - MIN(e->avail_ssize,
+			    e->start - map->min_offset);
+
+			if (n > 0 && r[n - 1].end > low)
+				low = r[n - 1].end;
+			r[n].start = low;
+		}
 		r[n].end = e->end;
 		r[n].prot = e->protection;
 		n++;
@@ -444,6 +472,16 @@ machine_config_check(const struct machine_config *c, char *err, size_t errlen)
 		snprintf(err, errlen, "slice of 0 instructions");
 		return -1;
 	}
+	if (c->overcommit > 7) {
+		snprintf(err, errlen, "overcommit %u: the bits are 1, 2 and 4",
+		    c->overcommit);
+		return -1;
+	}
+	if (c->swap_bytes & PAGE_MASK) {
+		snprintf(err, errlen, "swap size %llu: not a multiple of 4 KiB",
+		    (unsigned long long)c->swap_bytes);
+		return -1;
+	}
 	{
 		const struct { const char *name; const struct cache_geom *g; } geoms[] = {
 			{ "l1i", &c->l1i }, { "l1d", &c->l1d }, { "l2", &c->l2 },
@@ -489,6 +527,13 @@ machine_create(struct machine **out, const struct machine_config *c,
 	vm_object_init();
 	vm_page_startup(c->mem_bytes, PAGE_SIZE);
 	vm_fault_stats_reset();
+	swap_accounting_init();
+	swap_set_total(c->swap_bytes);
+	/* The swap device (--swap) and the page daemon's thresholds. */
+	swap_pager_init(c->swap_bytes);
+	vm_pageout_init(vm_phys_free_count());
+	swap_set_overcommit((int)c->overcommit);
+	ucred_set_current(NULL);
 	if (c->l2_shared && cache_init(&m->l2_shared, &c->l2, NULL) != 0) {
 		snprintf(err, errlen, "out of host memory for the caches");
 		machine_destroy(m);
@@ -519,6 +564,9 @@ machine_create(struct machine **out, const struct machine_config *c,
 	pmach.ncpus = (int)c->ncpus;
 	pmap_bootstrap(&pmach);
 	kern_init(&m->kern, c->arch, &m->pm, &m->prng, &machine_hw_ops, m, c->root);
+	/* Every limit that depends on memory, from what is free now. */
+	kern_limits_init(&m->kern, ptoa((uint64_t)vm_phys_free_count()));
+	m->kern.spawn_uid = c->uid;
 	m->kern.clock_cycles = &m->cpus[0].cycles;
 	m->kern.cpus = m->cpu_ptrs;
 	m->kern.ncpus = (int)c->ncpus;
@@ -680,7 +728,7 @@ machine_after_stop(struct machine *m, struct thread *td, struct mmu_cpu *cpu,
 		if (stop->fault == CPU_FAULT_REFUSED)
 			break;		/* the kernel posted the signal already */
 		kern_trap_segv(k, td, stop->addr, stop->access, stop->pc,
-		    stop->fault == CPU_FAULT_UNMAPPED ? "no mapping" : "protection");
+		    stop->fault == CPU_FAULT_PROT);
 		break;
 	case CPU_STOP_TRAP:
 		sig = machine_trap_signal(m, stop->trapno, &why);
@@ -712,6 +760,8 @@ machine_attribute(struct machine *m, int cpu, int pid, const uint64_t *before)
 
 	machine_counters(m, now);
 	for (int i = 0; i < MACHINE_NCTR; i++) {
+		if (machine_counter_is_level(i))
+			continue;	/* machine_counters_cpu/proc read it */
 		m->cpu_ctr[cpu][i] += now[i] - before[i];
 		if (mp != NULL)
 			mp->c[i] += now[i] - before[i];
@@ -877,6 +927,8 @@ machine_counters(const struct machine *m, uint64_t v[MACHINE_NCTR])
 	v[k++] = m->kern.stats.syscalls;
 	v[k++] = m->kern.stats.syscalls_unimplemented;
 	v[k++] = m->kern.stats.signals;
+	v[k++] = swap_reserved();
+	v[k++] = swap_reserve_failures();
 }
 
 void
@@ -885,6 +937,7 @@ machine_counters_cpu(const struct machine *m, int cpu, uint64_t v[MACHINE_NCTR])
 	memset(v, 0, MACHINE_NCTR * sizeof(v[0]));
 	if (cpu >= 0 && (unsigned)cpu < m->cfg.ncpus)
 		memcpy(v, m->cpu_ctr[cpu], MACHINE_NCTR * sizeof(v[0]));
+	v[MACHINE_CTR_SWAP_RESERVED] = swap_reserved();
 }
 
 static struct machine_proc *
@@ -905,6 +958,7 @@ machine_counters_proc(const struct machine *m, int pid, uint64_t v[MACHINE_NCTR]
 	for (int i = 0; i < m->nprocs; i++) {
 		if (m->procs[i].pid == pid) {
 			memcpy(v, m->procs[i].c, MACHINE_NCTR * sizeof(v[0]));
+			v[MACHINE_CTR_SWAP_RESERVED] = swap_reserved();
 			return 0;
 		}
 	}
@@ -1027,9 +1081,19 @@ machine_entry_label(struct machine *m, struct proc *p, struct vm_map_entry *e,
 		snprintf(buf, len, "file:%s+0x%llx", path, (unsigned long long)off);
 		return;
 	}
-	if ((e->eflags & MAP_ENTRY_GROWS_DOWN) || e->end == p->vm->stack_top) {
-		snprintf(buf, len, "stack");
-		return;
+	/* The stack: the growable entry and the run of adjacent entries
+	 * above it up to the stack's top (it grows by new entries). */
+	{
+		struct vm_map_entry *t = e;
+
+		while (t->next != &map->header && t->next->start == t->end &&
+		    t->end < p->vm->stack_top)
+			t = t->next;
+		if ((e->eflags & MAP_ENTRY_GROWS_DOWN) || (t->end == p->vm->stack_top &&
+		    e->start >= p->vm->stack_top - p->vm->stack_size)) {
+			snprintf(buf, len, "stack");
+			return;
+		}
 	}
 	if (e->start >= p->vm->brk_base && e->end <= round_page(p->vm->brk)) {
 		snprintf(buf, len, "heap");

@@ -33,6 +33,10 @@ struct machine_config {
 	/* amd64: the TLB levels' 4 KiB arrays (--itlb/--dtlb/--stlb);
 	 * --tlb-entries N sets both L1s to N fully associative entries. */
 	struct tlb_amd64_array_geom itlb, dtlb, stlb;
+	uint64_t swap_bytes;		/* the swap device (--swap; 0: none), page multiple */
+	unsigned overcommit;		/* swap accounting bits (--overcommit;
+					   vm/swap_pager.h SWAP_RESERVE_*) */
+	uint32_t uid;			/* the user id the first program runs as (--uid) */
 };
 
 /* Defaults for arch (64 MiB, seed 1, 1 CPU, default TLB, 10000-insn slices). */
@@ -74,13 +78,15 @@ int machine_exit_status(const struct proc *p);
 
 /*
  * Counters: one vector of named monotonic values — cycles, the MMU
- * counters (mmu_ctr_names), page faults by kind, system calls — kept for
- * the whole machine, per CPU and per process.  Work is attributed to the
+ * counters (mmu_ctr_names), page faults by kind, system calls, swap
+ * reservation refusals — kept for the whole machine, per CPU and per
+ * process.  One is a level, not a count: swap_reserved, the bytes of swap
+ * reserved now, which every scope shows as the machine's value.  Work is attributed to the
  * CPU and process that ran the slice (and its system call) in which it
  * happened; program loading before the first slice counts for the machine
  * only.
  */
-#define MACHINE_NCTR	(1 + MMU_NCTR + 8)
+#define MACHINE_NCTR	(1 + MMU_NCTR + 10)
 extern const char *const machine_counter_names[MACHINE_NCTR];
 /* Index of a counter by name, or -1. */
 int machine_counter_index(const char *name);

@@ -46,6 +46,10 @@ usage(FILE *f)
 	    "options:\n"
 	    "  --arch auto|mips|mipsel|amd64   guest architecture (default: from the ELF)\n"
 	    "  --mem SIZE         physical memory, e.g. 64M (default 64M)\n"
+	    "  --swap SIZE        the swap device, e.g. 64M (default: none)\n"
+	    "  --overcommit N     swap accounting: 0 count only (default), 1 enforce the\n"
+	    "                     swap size, 2 enforce RLIMIT_SWAP, 4 (with 1) add RAM\n"
+	    "  --uid N            the user id the program runs as (default 0, root)\n"
 	    "  --seed N           seed of the machine's random generator (default 1)\n"
 	    "  --trace FILE       record faults and TLB exceptions in an SQLite trace\n"
 	    "  --sample-cycles K  trace: counter samples every K cycles (default 1000000, 0: final only)\n"
@@ -72,6 +76,7 @@ struct options {
 	struct machine_config cfg;
 	bool set_mem, set_seed, set_tlb, set_wired, set_slice, set_max;
 	uint64_t mem, seed, slice, max_insns, sample_cycles;
+	uint64_t swap, overcommit, uid;
 	unsigned tlb, wired;
 	const char *costs[64];
 	int ncosts;
@@ -139,6 +144,23 @@ parse_options(int argc, char **argv, int i, struct options *o)
 				return -1;
 			}
 			o->set_mem = true;
+		} else if (strcmp(a, "--swap") == 0) {
+			if (parse_size(v, &o->swap) != 0 || (o->swap & 4095) != 0) {
+				fprintf(stderr, "vmsim: --swap %s: not a size in whole pages "
+				    "(e.g. 64M)\n", v);
+				return -1;
+			}
+		} else if (strcmp(a, "--overcommit") == 0) {
+			if (parse_u64(v, &o->overcommit) != 0 || o->overcommit > 7) {
+				fprintf(stderr, "vmsim: --overcommit %s: expected 0 to 7 "
+				    "(bits 1, 2, 4)\n", v);
+				return -1;
+			}
+		} else if (strcmp(a, "--uid") == 0) {
+			if (parse_u64(v, &o->uid) != 0 || o->uid >= 0xffffffffull) {
+				fprintf(stderr, "vmsim: --uid %s: not a user id\n", v);
+				return -1;
+			}
 		} else if (strcmp(a, "--seed") == 0) {
 			if (parse_u64(v, &o->seed) != 0) {
 				fprintf(stderr, "vmsim: --seed %s: not a number\n", v);
@@ -211,6 +233,9 @@ build_config(struct options *o, enum sim_arch arch)
 	machine_config_defaults(c, arch);
 	if (o->set_mem)
 		c->mem_bytes = o->mem;
+	c->swap_bytes = o->swap;
+	c->overcommit = (unsigned)o->overcommit;
+	c->uid = (uint32_t)o->uid;
 	if (o->set_seed)
 		c->seed = o->seed;
 	if (o->set_tlb)

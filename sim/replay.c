@@ -123,6 +123,9 @@ replay_config(sqlite3 *db, const char *json, enum sim_arch arch,
 		{ "tlb_wired", offsetof(struct machine_config, tlb_wired), 4 },
 		{ "slice_insns", offsetof(struct machine_config, slice_insns), 8 },
 		{ "max_insns", offsetof(struct machine_config, max_insns), 8 },
+		{ "swap_bytes", offsetof(struct machine_config, swap_bytes), 8 },
+		{ "overcommit", offsetof(struct machine_config, overcommit), 4 },
+		{ "uid", offsetof(struct machine_config, uid), 4 },
 #define GEOM(n) \
 		{ #n ".size_bytes", offsetof(struct machine_config, n.size_bytes), 4 }, \
 		{ #n ".assoc", offsetof(struct machine_config, n.assoc), 4 }, \

@@ -27,6 +27,12 @@ static const char *const kind_names[EV_KIND_COUNT] = {
 	[EV_EXIT] = "exit",
 	[EV_STALE_IFETCH] = "stale_ifetch",
 	[EV_ICACHE_SYNC] = "icache_sync",
+	[EV_SWAP_OUT] = "swap_out",
+	[EV_LOWMEM] = "lowmem",
+	[EV_FORK] = "fork",
+	[EV_WIRE] = "wire",
+	[EV_UNWIRE] = "unwire",
+	[EV_SWAP_RESERVE_FAIL] = "swap_reserve_fail",
 };
 
 const char *

@@ -25,6 +25,12 @@ enum ev_kind {
 	EV_EXIT,		/* a process exited (detail: status) */
 	EV_STALE_IFETCH,	/* MIPS: fetched an I-cache line memory changed under */
 	EV_ICACHE_SYNC,		/* an I-cache sync: SYNCI, cacheflush, pmap_sync_icache */
+	EV_SWAP_OUT,		/* the page daemon wrote a page to swap (pa; detail: object, pindex, slot) */
+	EV_LOWMEM,		/* vm_lowmem: the page daemon ran (detail: what it freed) */
+	EV_FORK,		/* a process forked (type fork/vfork; detail: child pid) */
+	EV_WIRE,		/* memory was wired (type mlock/mlockall/vslock; va, detail: size) */
+	EV_UNWIRE,		/* memory was unwired (type munlock/munlockall/vsunlock) */
+	EV_SWAP_RESERVE_FAIL,	/* a swap reservation was refused (detail: bytes, uid, why) */
 	EV_KIND_COUNT
 };
 

@@ -4,12 +4,18 @@
  * images): file-backed segments are copy-on-write mappings of the file's
  * vnode object, the rest of each segment is anonymous zero memory, the
  * stack gets argv/envp/auxv, the break starts after the highest segment.
+ *
+ * The stack is a growable one (FreeBSD exec_new_vmspace's vm_map_stack):
+ * its top STACK_INIT bytes are mapped, and the room below, up to the
+ * process's RLIMIT_STACK when it execs (at most STACK_RESERVE_MAX), is
+ * reserved for it to grow into on faults (trap.c).
  */
 #include "sim/kern/elf.h"
 #include "sim/kern/kern.h"
 #include "sim/base/event.h"
 #include "sim/base/prng.h"
 #include "vm/pmap.h"
+#include "vm/ucred.h"
 #include "vm/vm_object.h"
 
 #include <errno.h>
@@ -18,6 +24,8 @@
 #include <string.h>
 
 #define STACK_IMAGE_MAX	(128 * 1024)	/* argv + envp + auxv: ARG_MAX-ish */
+#define STACK_INIT	VM_STACK_GROW_BYTES	/* mapped at exec: 128 KiB */
+#define STACK_RESERVE_MAX ((vm_size_t)256 << 20)	/* room reserved at most */
 
 /* The vnode of an executable: a private copy of its bytes. */
 static void
@@ -137,11 +145,15 @@ exec_stack(struct kern *k, struct proc *p, const struct elf_image *img, uint64_t
 	int rv;
 
 	vm->stack_top = k->layout.stack_top;
-	vm->stack_size = k->layout.stack_size;
-	rv = vm_map_insert(&vm->map, NULL, 0, vm->stack_top - vm->stack_size,
-	    vm->stack_top, VM_PROT_READ | VM_PROT_WRITE, VM_PROT_ALL, 0);
+	/* The room: RLIMIT_STACK now, page aligned, between the initial
+	 * size and STACK_RESERVE_MAX. */
+	vm->stack_size = trunc_page(MIN(p->rlim[KRLIMIT_STACK].cur, STACK_RESERVE_MAX));
+	if (vm->stack_size < STACK_INIT)
+		vm->stack_size = STACK_INIT;
+	rv = vm_map_stack(&vm->map, vm->stack_top - vm->stack_size, vm->stack_size,
+	    STACK_INIT, VM_PROT_READ | VM_PROT_WRITE, VM_PROT_ALL, 0);
 	if (rv != KERN_SUCCESS) {
-		snprintf(err, errlen, "cannot map the stack (vm_map_insert: %d)", rv);
+		snprintf(err, errlen, "cannot map the stack (vm_map_stack: %d)", rv);
 		return -1;
 	}
 	memset(&sa, 0, sizeof(sa));
@@ -274,10 +286,11 @@ kern_spawn(struct kern *k, const char *path, const uint8_t *image, size_t len,
 		k->initpid = p->pid;	/* the first process adopts orphans */
 	snprintf(p->comm, sizeof(p->comm), "%s",
 	    strrchr(path, '/') ? strrchr(path, '/') + 1 : path);
-	for (int i = 0; i < KRLIMIT_NLIMITS; i++)
-		p->rlim[i].cur = p->rlim[i].max = UINT64_MAX;
-	p->rlim[KRLIMIT_STACK].cur = k->layout.stack_size;
-	p->rlim[KRLIMIT_NOFILE].cur = p->rlim[KRLIMIT_NOFILE].max = 1024;
+	memcpy(p->rlim, k->rlim0, sizeof(p->rlim));	/* kern_limits_init */
+	p->uid = k->spawn_uid;
+	p->gid = k->spawn_uid;
+	p->cred = crget(p->uid);
+	p->cred->swap_limit = p->rlim[KRLIMIT_SWAP].cur;
 	fd_init(p);
 	p->vm = vmspace_alloc(k);
 	if (p->vm == NULL)
@@ -293,9 +306,10 @@ kern_spawn(struct kern *k, const char *path, const uint8_t *image, size_t len,
 	vrele(vp);			/* the object and the vfs hold the vnode now */
 	if (obj == NULL)
 		goto nomem;
-	/* Loading faults belong to the new process. */
+	/* Loading faults belong to the new process, and so do its charges. */
 	event_context()->pid = p->pid;
 	event_context()->tid = p->td->tid;
+	ucred_set_current(p->cred);
 	/* argv[0] is the program's guest path: no host path reaches the
 	 * guest (its output must not depend on where vmsim was run from). */
 	{
@@ -328,6 +342,8 @@ nomem:
 	snprintf(err, errlen, "%s: out of memory loading the program", path);
 	if (p != NULL) {
 		if (p->vm == NULL) {
+			if (p->cred != NULL)
+				crfree(p->cred);
 			free(p->td);
 			free(p->path);
 			free(p);

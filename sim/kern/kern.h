@@ -15,10 +15,12 @@
 #include "sim/base/base.h"
 #include "sim/base/guest_reg.h"
 #include "sim/kern/vfs.h"
+#include "vm/vm_extern.h"
 #include "vm/vm_map.h"
 
 struct kern;
 struct mmu_cpu;
+struct ucred;
 struct mmu_exc;
 struct physmem;
 struct prng;
@@ -133,9 +135,31 @@ struct vmspace {
 struct rlimit64 {
 	uint64_t cur, max;
 };
+/*
+ * Resource limits.  p->rlim is indexed by the kernel's own numbering,
+ * Linux's generic one (amd64's); MIPS numbers five of them differently
+ * and the system calls translate (krlimit_from_guest).  KRLIMIT_SWAP is
+ * vmsim's own (Linux has no RLIMIT_SWAP): resource 16 on every ABI, read
+ * and set with getrlimit/setrlimit/prlimit64 like the others; its soft
+ * value is the credential's swap_limit (vm/ucred.h).  Every limit that
+ * depends on the machine's memory is set in one place,
+ * kern_limits_init.
+ */
+#define KRLIMIT_CPU	0
+#define KRLIMIT_FSIZE	1
+#define KRLIMIT_DATA	2
 #define KRLIMIT_STACK	3
-#define KRLIMIT_NOFILE	7
-#define KRLIMIT_NLIMITS	16
+#define KRLIMIT_CORE	4
+#define KRLIMIT_RSS	5	/* MIPS 7 */
+#define KRLIMIT_NPROC	6	/* MIPS 8 */
+#define KRLIMIT_NOFILE	7	/* MIPS 5 */
+#define KRLIMIT_MEMLOCK	8	/* MIPS 9 */
+#define KRLIMIT_AS	9	/* MIPS 6 */
+#define KRLIMIT_NLIMITS	16	/* Linux's RLIM_NLIMITS */
+#define KRLIMIT_SWAP	16	/* vmsim-private: RLIMIT_SWAP (FreeBSD's) */
+#define KRLIMIT_NRES	17	/* entries of p->rlim */
+/* The kernel's index of the guest ABI's resource number res, or -1. */
+int krlimit_from_guest(enum sim_arch a, int64_t res);
 
 struct proc {
 	int pid, ppid;
@@ -144,8 +168,9 @@ struct proc {
 	struct thread *td;		/* the one thread (threads come with SMP) */
 	char *path;			/* program path as given */
 	char comm[32];
-	uint32_t uid, gid;
-	struct rlimit64 rlim[KRLIMIT_NLIMITS];
+	uint32_t uid, gid;		/* real = effective = saved (one of each) */
+	struct ucred *cred;		/* whom the VM charges (uid, RLIMIT_SWAP) */
+	struct rlimit64 rlim[KRLIMIT_NRES];
 	int pgid;			/* process group (inherited; setpgid) */
 	bool exited;			/* a zombie until its parent waits */
 	int exit_status;		/* wait(2) status word */
@@ -212,12 +237,25 @@ struct kern {
 	struct vfs vfs;
 	struct mmu_cpu **cpus;		/* the CPUs' memory hardware (cache syncs) */
 	int ncpus;
+	struct vm_limits vmlim;		/* the VM's limits (kern_limits_init) */
+	struct rlimit64 rlim0[KRLIMIT_NRES];	/* a new process's limits */
+	uint32_t spawn_uid;		/* the uid (and gid) kern_spawn gives (--uid) */
 };
 
 /* root: the host directory the guest sees as /, or NULL. */
 void kern_init(struct kern *k, enum sim_arch arch, struct physmem *pm,
     struct prng *prng, const struct kern_hw_ops *hw, void *hw_arg, const char *root);
 void kern_fini(struct kern *k);
+/*
+ * The one place where the limits that depend on the machine's memory are
+ * set (VM-SPEC "Wiring"): vm_limits_init(free_bytes) (the system wired
+ * cap, RLIMIT_MEMLOCK = free / 3, RLIMIT_RSS = free, RLIMIT_STACK 8 MiB;
+ * DATA, AS and SWAP infinite), then k->rlim0, the limits every new
+ * process starts with (NOFILE 1024, the rest infinite).  The machine
+ * calls it at boot with the memory free after vm_page_startup; kern_init
+ * calls it with 0 (no wiring) for kernels without a machine.
+ */
+void kern_limits_init(struct kern *k, uint64_t free_bytes);
 
 /*
  * Create a process running the static executable image[0, len) (path is
@@ -230,12 +268,24 @@ int kern_spawn(struct kern *k, const char *path, const uint8_t *image, size_t le
     struct proc **out, char *err, size_t errlen);
 /* Free an exited process. */
 void kern_reap(struct kern *k, struct proc *p);
+/* Set p's RLIMIT_SWAP (the soft value goes to its credential, copied
+ * first if shared: other holders keep theirs). */
+void kern_set_swap_limit(struct proc *p, uint64_t cur, uint64_t max);
+/* Change p's uid (setuid as root): a new credential for the new uid with
+ * p's RLIMIT_SWAP; charges made so far stay with the old one. */
+void kern_setuid(struct proc *p, uint32_t uid);
+/*
+ * A fault at va missed every map entry: grow p's stack down to cover it
+ * (vm_map_growstack within RLIMIT_STACK) and tell the machine.  true when
+ * va is mapped now (retry the access), false when the fault stands.
+ */
+bool kern_grow_stack(struct kern *k, struct proc *p, vm_offset_t va);
 
 /* The MMU's trap entry (struct mmu_trap_ops.trap); arg is the kern. */
 int kern_trap_mmu(void *arg, struct mmu_cpu *cpu, const struct mmu_exc *exc);
 /* A fault Unicorn itself detected (no region, or region protection). */
 void kern_trap_segv(struct kern *k, struct thread *td, vm_offset_t addr, int access,
-    uint64_t pc, const char *why);
+    uint64_t pc, bool protection);
 /* An exception that is not a memory fault (break, illegal instruction). */
 void kern_trap_other(struct kern *k, struct thread *td, int sig, uint64_t pc,
     const char *why);

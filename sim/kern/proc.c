@@ -20,6 +20,7 @@
 #include "sim/base/event.h"
 #include "vm/pmap.h"
 #include "vm/swap_pager.h"
+#include "vm/ucred.h"
 #include "vm/vm_object.h"
 
 #include <errno.h>
@@ -46,7 +47,7 @@ kern_layout(enum sim_arch arch, struct kern_layout *l)
 {
 	memset(l, 0, sizeof(*l));
 	l->user_min = PAGE_SIZE;		/* page 0 is never mapped */
-	l->stack_size = 8ull << 20;		/* RLIMIT_STACK default */
+	l->stack_size = 8ull << 20;	/* informational: exec reserves RLIMIT_STACK */
 	if (arch == ARCH_AMD64) {
 		/* XXX: 512 GiB of user space, not 128 TiB: each address
 		 * space reserves its whole user range of host address space
@@ -149,7 +150,90 @@ kern_init(struct kern *k, enum sim_arch arch, struct physmem *pm,
 	k->nextpid = 1;
 	k->cpu_hz = 1000000000ull;	/* 1 GHz: one cycle is one nanosecond */
 	kern_layout(arch, &k->layout);
+	kern_limits_init(k, 0);
 	vfs_init(&k->vfs, root);
+}
+
+void
+kern_limits_init(struct kern *k, uint64_t free_bytes)
+{
+	struct vm_limits *l = &k->vmlim;
+
+	vm_limits_init(free_bytes, l);
+	for (int i = 0; i < KRLIMIT_NRES; i++)
+		k->rlim0[i].cur = k->rlim0[i].max = UINT64_MAX;
+	k->rlim0[KRLIMIT_DATA] = (struct rlimit64){ l->data.cur, l->data.max };
+	k->rlim0[KRLIMIT_STACK] = (struct rlimit64){ l->stack.cur, l->stack.max };
+	k->rlim0[KRLIMIT_RSS] = (struct rlimit64){ l->rss.cur, l->rss.max };
+	k->rlim0[KRLIMIT_MEMLOCK] = (struct rlimit64){ l->memlock.cur, l->memlock.max };
+	k->rlim0[KRLIMIT_AS] = (struct rlimit64){ l->vmem.cur, l->vmem.max };
+	k->rlim0[KRLIMIT_SWAP] = (struct rlimit64){ l->swap.cur, l->swap.max };
+	k->rlim0[KRLIMIT_NOFILE].cur = k->rlim0[KRLIMIT_NOFILE].max = 1024;
+}
+
+int
+krlimit_from_guest(enum sim_arch a, int64_t res)
+{
+	/* MIPS: NOFILE 5, AS 6, RSS 7, NPROC 8, MEMLOCK 9. */
+	static const int mips[5] = { KRLIMIT_NOFILE, KRLIMIT_AS, KRLIMIT_RSS,
+	    KRLIMIT_NPROC, KRLIMIT_MEMLOCK };
+
+	if (res < 0 || res >= KRLIMIT_NRES)
+		return -1;
+	if (sim_arch_is_mips(a) && res >= 5 && res <= 9)
+		return mips[res - 5];
+	return (int)res;
+}
+
+/* ---- credentials ---------------------------------------------------------- */
+
+void
+kern_set_swap_limit(struct proc *p, uint64_t cur, uint64_t max)
+{
+	p->rlim[KRLIMIT_SWAP].cur = cur;
+	p->rlim[KRLIMIT_SWAP].max = max;
+	if (p->cred == NULL || p->cred->swap_limit == cur)
+		return;
+	if (p->cred->refs > 1) {
+		struct ucred *nc = crcopy(p->cred);
+
+		if (ucred_current() == p->cred)
+			ucred_set_current(nc);
+		crfree(p->cred);
+		p->cred = nc;
+	}
+	p->cred->swap_limit = cur;
+}
+
+void
+kern_setuid(struct proc *p, uint32_t uid)
+{
+	struct ucred *nc;
+
+	p->uid = uid;
+	if (p->cred != NULL && p->cred->uid == uid)
+		return;
+	nc = crget(uid);
+	nc->swap_limit = p->rlim[KRLIMIT_SWAP].cur;
+	if (p->cred != NULL) {
+		if (ucred_current() == p->cred)
+			ucred_set_current(nc);
+		crfree(p->cred);
+	}
+	p->cred = nc;
+}
+
+bool
+kern_grow_stack(struct kern *k, struct proc *p, vm_offset_t va)
+{
+	if (p->vm == NULL ||
+	    vm_map_growstack(&p->vm->map, va, p->rlim[KRLIMIT_STACK].cur) != KERN_SUCCESS)
+		return false;
+	/* The engine's regions cover the room a stack may grow into
+	 * already (sim/machine.c): this only follows the new entry. */
+	if (p->hw != NULL && k->hw->map_changed(k->hw_arg, p) != 0)
+		return false;
+	return true;
 }
 
 void
@@ -470,6 +554,11 @@ kern_reap(struct kern *k, struct proc *p)
 	if (p->td != NULL)
 		kern_sigctx_clear(k, p->td);
 	vmspace_free(p->vm);
+	if (p->cred != NULL) {
+		if (ucred_current() == p->cred)
+			ucred_set_current(NULL);
+		crfree(p->cred);
+	}
 	free(p->td);
 	free(p->path);
 	free(p);
@@ -531,6 +620,7 @@ kern_fork(struct kern *k, struct thread *td, uint64_t flags, vm_offset_t newsp,
 	memcpy(p->comm, pp->comm, sizeof(p->comm));
 	p->uid = pp->uid;
 	p->gid = pp->gid;
+	p->cred = pp->cred != NULL ? crhold(pp->cred) : NULL;
 	memcpy(p->rlim, pp->rlim, sizeof(p->rlim));
 	memcpy(p->sigact, pp->sigact, sizeof(p->sigact));
 	p->sigmask = pp->sigmask;
@@ -539,6 +629,8 @@ kern_fork(struct kern *k, struct thread *td, uint64_t flags, vm_offset_t newsp,
 	p->td->p = p;
 	p->vm = vmspace_fork(k, pp->vm, error);
 	if (p->vm == NULL) {
+		if (p->cred != NULL)
+			crfree(p->cred);
 		free(p->td);
 		free(p->path);
 		free(p);
@@ -567,6 +659,13 @@ kern_fork(struct kern *k, struct thread *td, uint64_t flags, vm_offset_t newsp,
 	if (flags & LCLONE_VFORK) {
 		p->vfork_parent = pp;
 		kern_sleep(k, td, p);	/* after the call returns: until exec/exit */
+	}
+	{
+		struct event ev = event_make(EV_FORK, (flags & LCLONE_VFORK) ?
+		    "vfork" : "fork", 0);
+
+		snprintf(ev.detail, sizeof(ev.detail), "child %d", p->pid);
+		event_emit(&ev, 0);
 	}
 	return p;
 }

@@ -2,8 +2,10 @@
  * sim/kern/sys_proc.c — the process system calls (see sys.h for the
  * module convention): fork, vfork, clone (without threads), execve,
  * wait4/waitpid, getppid, process groups (getpgid, setpgid, getpgrp),
- * kill/tkill/tgkill, and the signal calls rt_sigaction, rt_sigprocmask,
- * rt_sigpending, pause, rt_sigreturn and sigreturn.  Linux semantics (man 2 of
+ * kill/tkill/tgkill, the signal calls rt_sigaction, rt_sigprocmask,
+ * rt_sigpending, pause, rt_sigreturn and sigreturn, and the user and
+ * group ids (setuid, setgid, setreuid, setregid, setresuid, setresgid,
+ * getresuid, getresgid).  Linux semantics (man 2 of
  * each call); the work is done in proc.c, exec.c and trap.c.
  *
  * Documented differences from Linux:
@@ -12,6 +14,13 @@
  * - Every interrupted sleep restarts its call after the handler (as if
  *   every handler had SA_RESTART); there is no EINTR.
  * - There are no process-group changes but setpgid; no job control.
+ * - A process has one uid and one gid: the real, effective and saved ids
+ *   are always equal.  Only root (uid 0) may change them, to any value;
+ *   anybody may "change" them to the value they have.  setreuid and
+ *   setresuid take the ids they are given (-1: unchanged), which must
+ *   then agree (XXX: EINVAL when they differ; Linux would keep them
+ *   apart).  A new uid gets a new credential (kern_setuid): its swap
+ *   charges are counted for the new user from then on.
  */
 #include "sim/kern/sys.h"
 #include "sim/base/event.h"
@@ -555,6 +564,121 @@ sys_pause(struct sc_ctx *c, const uint64_t *a)
 	return -EINTR;
 }
 
+/* ---- user and group ids ------------------------------------------------ */
+
+#define ID_NONE	0xffffffffu	/* (uid_t)-1: leave unchanged */
+
+/* The one id that ids[0..n) (ID_NONE: unchanged) set *id to: 0, -EINVAL
+ * (they disagree), -EPERM (not root and not the id it has). */
+static int64_t
+proc_setid(struct sc_ctx *c, const uint64_t *ids, int n, uint32_t cur, uint32_t *id)
+{
+	uint32_t want = ID_NONE;
+
+	for (int i = 0; i < n; i++) {
+		uint32_t v = (uint32_t)ids[i];
+
+		if (v == ID_NONE)
+			continue;
+		if (want != ID_NONE && v != want)
+			return -EINVAL;
+		want = v;
+	}
+	if (want == ID_NONE) {
+		*id = cur;
+		return 0;
+	}
+	if (c->p->uid != 0 && want != cur)
+		return -EPERM;
+	*id = want;
+	return 0;
+}
+
+static int64_t
+proc_setuids(struct sc_ctx *c, const uint64_t *a, int n)
+{
+	uint32_t uid;
+	int64_t e = proc_setid(c, a, n, c->p->uid, &uid);
+
+	if (e == 0 && uid != c->p->uid)
+		kern_setuid(c->p, uid);
+	return e;
+}
+
+static int64_t
+proc_setgids(struct sc_ctx *c, const uint64_t *a, int n)
+{
+	uint32_t gid;
+	int64_t e = proc_setid(c, a, n, c->p->gid, &gid);
+
+	if (e == 0)
+		c->p->gid = gid;
+	return e;
+}
+
+static int64_t
+sys_setuid(struct sc_ctx *c, const uint64_t *a)
+{
+	if ((uint32_t)a[0] == ID_NONE)
+		return -EINVAL;
+	return proc_setuids(c, a, 1);
+}
+
+static int64_t
+sys_setreuid(struct sc_ctx *c, const uint64_t *a)
+{
+	return proc_setuids(c, a, 2);
+}
+
+static int64_t
+sys_setresuid(struct sc_ctx *c, const uint64_t *a)
+{
+	return proc_setuids(c, a, 3);
+}
+
+static int64_t
+sys_setgid(struct sc_ctx *c, const uint64_t *a)
+{
+	if ((uint32_t)a[0] == ID_NONE)
+		return -EINVAL;
+	return proc_setgids(c, a, 1);
+}
+
+static int64_t
+sys_setregid(struct sc_ctx *c, const uint64_t *a)
+{
+	return proc_setgids(c, a, 2);
+}
+
+static int64_t
+sys_setresgid(struct sc_ctx *c, const uint64_t *a)
+{
+	return proc_setgids(c, a, 3);
+}
+
+/* getresuid/getresgid(r, e, s): the one id, three times (uid_t is 32
+ * bits on both ABIs). */
+static int64_t
+proc_getres(struct sc_ctx *c, const uint64_t *a, uint32_t id)
+{
+	for (int i = 0; i < 3; i++)
+		if (sc_copyout_uint(c, a[i], id, 4) != 0)
+			return -EFAULT;
+	return 0;
+}
+
+static int64_t
+sys_getresuid(struct sc_ctx *c, const uint64_t *a)
+{
+	return proc_getres(c, a, c->p->uid);
+}
+
+static int64_t
+sys_getresgid(struct sc_ctx *c, const uint64_t *a)
+{
+	return proc_getres(c, a, c->p->gid);
+}
+
 static int64_t
 sys_rt_sigreturn(struct sc_ctx *c, const uint64_t *a)
 {
@@ -582,5 +706,13 @@ const struct sc_def sys_proc_defs[] = {
 	{ "rt_sigpending", 127, 4196, sys_rt_sigpending },
 	{ "rt_sigreturn", 15, 4193, sys_rt_sigreturn },
 	{ "sigreturn", -1, 4119, sys_rt_sigreturn },
+	{ "setuid", 105, 4023, sys_setuid },
+	{ "setgid", 106, 4046, sys_setgid },
+	{ "setreuid", 113, 4070, sys_setreuid },
+	{ "setregid", 114, 4071, sys_setregid },
+	{ "setresuid", 117, 4185, sys_setresuid },
+	{ "getresuid", 118, 4186, sys_getresuid },
+	{ "setresgid", 119, 4190, sys_setresgid },
+	{ "getresgid", 120, 4191, sys_getresgid },
 };
 const size_t sys_proc_ndefs = nitems(sys_proc_defs);

@@ -24,6 +24,9 @@
  * checks of the map, its pages, every object and the page queues.
  */
 #include "sim/kern/sys.h"
+#include "sim/base/event.h"
+
+#include <stdio.h>
 
 #include "vm/pmap.h"
 #include "vm/vm_extern.h"
@@ -33,13 +36,23 @@
 #define LMCL_CURRENT	1	/* mlockall: lock what is mapped now */
 #define LMCL_FUTURE	2	/* mlockall: lock what will be mapped */
 
-/* RLIMIT_MEMLOCK in the guest ABI's numbering (p->rlim is indexed so). */
+/* The caller's RLIMIT_MEMLOCK. */
 static uint64_t
 sys_vm_memlock_limit(const struct sc_ctx *c)
 {
-	int res = sim_arch_is_mips(c->arch) ? 9 : 8;
+	return (c->p->rlim[KRLIMIT_MEMLOCK].cur);
+}
 
-	return (c->p->rlim[res].cur);
+/* A wire or unwire event (kind EV_WIRE/EV_UNWIRE) of [start, end). */
+static void
+sys_vm_event(enum ev_kind kind, const char *what, vm_offset_t start,
+    vm_offset_t end)
+{
+	struct event ev = event_make(kind, what, start);
+
+	snprintf(ev.detail, sizeof(ev.detail), "%llu bytes",
+	    (unsigned long long)(end - start));
+	event_emit(&ev, 0);
 }
 
 /* The deep checkers (sim_invariants), and the engine's regions. */
@@ -111,6 +124,8 @@ sys_mlock(struct sc_ctx *c, const uint64_t *a)
 	if (!sys_vm_mapped(map, start, end))
 		return (-ENOMEM);
 	rv = vm_map_wire(map, start, end, VM_MAP_WIRE_USER | VM_MAP_WIRE_NOHOLES);
+	if (rv == KERN_SUCCESS)
+		sys_vm_event(EV_WIRE, "mlock", start, end);
 	return (sys_vm_done(c, rv == KERN_SUCCESS ? 0 : -ENOMEM));
 }
 
@@ -128,6 +143,8 @@ sys_munlock(struct sc_ctx *c, const uint64_t *a)
 	if (!sys_vm_mapped(map, start, end))
 		return (-ENOMEM);
 	rv = vm_map_unwire(map, start, end, VM_MAP_WIRE_USER | VM_MAP_WIRE_HOLESOK);
+	if (rv == KERN_SUCCESS)
+		sys_vm_event(EV_UNWIRE, "munlock", start, end);
 	return (sys_vm_done(c, rv == KERN_SUCCESS ? 0 : -ENOMEM));
 }
 
@@ -148,6 +165,8 @@ sys_mlockall(struct sc_ctx *c, const uint64_t *a)
 		return (0);
 	rv = vm_map_wire(map, map->min_offset, map->max_offset,
 	    VM_MAP_WIRE_USER | VM_MAP_WIRE_HOLESOK);
+	if (rv == KERN_SUCCESS)
+		sys_vm_event(EV_WIRE, "mlockall", map->min_offset, map->max_offset);
 	return (sys_vm_done(c, rv == KERN_SUCCESS ? 0 : -EAGAIN));
 }
 
@@ -161,6 +180,8 @@ sys_munlockall(struct sc_ctx *c, const uint64_t *a)
 	map->flags &= ~MAP_WIREFUTURE;
 	rv = vm_map_unwire(map, map->min_offset, map->max_offset,
 	    VM_MAP_WIRE_USER | VM_MAP_WIRE_HOLESOK);
+	if (rv == KERN_SUCCESS)
+		sys_vm_event(EV_UNWIRE, "munlockall", map->min_offset, map->max_offset);
 	return (sys_vm_done(c, rv == KERN_SUCCESS ? 0 : -EINVAL));
 }
 

@@ -21,6 +21,8 @@
 #include "sim/base/event.h"
 #include "sim/base/prng.h"
 #include "vm/pmap.h"
+#include "vm/ucred.h"
+#include "vm/vm_extern.h"
 #include "vm/vm_object.h"
 
 #include <errno.h>
@@ -35,7 +37,7 @@ enum sc {
 	SC_GETEGID, SC_ARCH_PRCTL, SC_SET_THREAD_AREA, SC_SET_TID_ADDRESS,
 	SC_SET_ROBUST_LIST, SC_RSEQ, SC_CLOCK_GETTIME, SC_CLOCK_GETTIME64,
 	SC_GETTIMEOFDAY, SC_PRLIMIT64, SC_GETRLIMIT, SC_GETRANDOM,
-	SC_CACHEFLUSH, SC_FUTEX,
+	SC_CACHEFLUSH, SC_FUTEX, SC_SETRLIMIT,
 };
 
 struct sc_entry {
@@ -52,6 +54,7 @@ static const struct sc_entry sc_amd64[] = {
 	{ 63, SC_UNAME, "uname" },
 	{ 96, SC_GETTIMEOFDAY, "gettimeofday" },
 	{ 97, SC_GETRLIMIT, "getrlimit" }, { 102, SC_GETUID, "getuid" },
+	{ 160, SC_SETRLIMIT, "setrlimit" },
 	{ 104, SC_GETGID, "getgid" }, { 107, SC_GETEUID, "geteuid" },
 	{ 108, SC_GETEGID, "getegid" },
 	{ 158, SC_ARCH_PRCTL, "arch_prctl" }, { 186, SC_GETTID, "gettid" },
@@ -68,7 +71,7 @@ static const struct sc_entry sc_o32[] = {
 	{ 4020, SC_GETPID, "getpid" }, { 4024, SC_GETUID, "getuid" },
 	{ 4045, SC_BRK, "brk" }, { 4047, SC_GETGID, "getgid" },
 	{ 4049, SC_GETEUID, "geteuid" }, { 4050, SC_GETEGID, "getegid" },
-	{ 4076, SC_GETRLIMIT, "getrlimit" },
+	{ 4075, SC_SETRLIMIT, "setrlimit" }, { 4076, SC_GETRLIMIT, "getrlimit" },
 	{ 4078, SC_GETTIMEOFDAY, "gettimeofday" },
 	{ 4090, SC_MMAP, "mmap" },
 	{ 4091, SC_MUNMAP, "munmap" }, { 4122, SC_UNAME, "uname" },
@@ -124,10 +127,42 @@ guest_errno(enum sim_arch arch, int64_t e)
 #define LMAP_ANON_MIPS		0x800
 #define LMAP_FIXED_NOREPLACE	0x100000
 
+/*
+ * After a system call changed the map: the deep checks (sim_invariants:
+ * vm_check_all panics on the first broken invariant), then the execution
+ * engine's regions follow the map.  0, or -1 (the engine refused).
+ */
 static int
 map_changed(struct sc_ctx *c)
 {
+	char msg[256];
+
+	if (sim_invariants && vm_check_all(&c->p->vm->map, msg, sizeof(msg)) != 0)
+		panic("%s: pid %d: %s", c->td->wmesg ? c->td->wmesg : "syscall",
+		    c->p->pid, msg);
 	return c->k->hw->map_changed(c->k->hw_arg, c->p);
+}
+
+/*
+ * mlockall(MCL_FUTURE) is in force: wire the new mapping [s, e) as
+ * mlock would (FreeBSD vm_mmap: a failure to wire is not the mapping's
+ * failure; XXX: Linux would fail the mmap with EAGAIN).
+ */
+static void
+map_wire_future(struct sc_ctx *c, vm_offset_t s, vm_offset_t e)
+{
+	struct vm_map *map = &c->p->vm->map;
+	struct event ev;
+
+	if ((map->flags & MAP_WIREFUTURE) == 0 || s >= e)
+		return;
+	if (vm_map_wire(map, s, e, VM_MAP_WIRE_USER | VM_MAP_WIRE_HOLESOK) !=
+	    KERN_SUCCESS)
+		return;
+	ev = event_make(EV_WIRE, "wirefuture", s);
+	snprintf(ev.detail, sizeof(ev.detail), "%llu bytes",
+	    (unsigned long long)(e - s));
+	event_emit(&ev, 0);
 }
 
 static vm_prot_t
@@ -177,8 +212,12 @@ sys_mmap(struct sc_ctx *c, uint64_t addr, uint64_t len, int64_t prot, int64_t fl
 		if ((flags & LMAP_SHARED) && !file_writable(f))
 			max = VM_PROT_READ | VM_PROT_EXECUTE;
 	}
-	/* XXX: MAP_SHARED anonymous memory is treated as private until
-	 * fork exists (nobody else can see it before then). */
+	if ((flags & anon) && (flags & LMAP_SHARED)) {
+		/* Shared anonymous memory: one object from the start, which
+		 * fork shares instead of copying (FreeBSD's MAP_SHARED|MAP_ANON). */
+		obj = vm_object_allocate(OBJT_DEFAULT, atop(size));
+		cow = MAP_INHERIT_SHARE;
+	}
 	if ((prot & ~(int64_t)max) & VM_PROT_ALL) {
 		vm_object_deallocate(obj);
 		return -EACCES;
@@ -215,6 +254,7 @@ sys_mmap(struct sc_ctx *c, uint64_t addr, uint64_t len, int64_t prot, int64_t fl
 		vm_object_deallocate(obj);	/* the map took no reference */
 		return -ENOMEM;
 	}
+	map_wire_future(c, va, va + size);
 	if (map_changed(c) != 0)
 		return -ENOMEM;
 	return (int64_t)va;
@@ -281,6 +321,7 @@ sys_brk(struct sc_ctx *c, uint64_t addr)
 		if (vm_map_insert(&vm->map, NULL, 0, old_end, new_end,
 		    VM_PROT_READ | VM_PROT_WRITE, VM_PROT_ALL, 0) != KERN_SUCCESS)
 			return (int64_t)vm->brk;	/* collides: brk fails */
+		map_wire_future(c, old_end, new_end);
 	} else if (new_end < old_end) {
 		vm_map_remove(&vm->map, new_end, old_end);
 	}
@@ -297,7 +338,6 @@ sys_madvise(struct sc_ctx *c, uint64_t addr, uint64_t len, int64_t advice)
 {
 	struct vm_map *map = &c->p->vm->map;
 	vm_offset_t end = addr + round_page(len);
-	struct vm_map_entry *e;
 
 	if (addr & PAGE_MASK || end < addr)
 		return -EINVAL;
@@ -306,18 +346,10 @@ sys_madvise(struct sc_ctx *c, uint64_t addr, uint64_t len, int64_t advice)
 	if (!range_mapped(map, addr, end))
 		return -ENOMEM;
 	/* Drop the pages: the next touch sees zeros (anonymous memory) or
-	 * the file again (private file mappings). */
-	for (vm_map_lookup_entry(map, addr, &e); e != &map->header && e->start < end;
-	    e = e->next) {
-		vm_offset_t s = MAX(e->start, addr), t = MIN(e->end, end);
-
-		pmap_remove(map->pmap, s, t);
-		if (e->object != NULL && e->object->type == OBJT_DEFAULT)
-			vm_object_page_remove(e->object,
-			    atop(e->offset + (s - e->start)),
-			    atop(e->offset + (t - e->start)));
-	}
-	return 0;
+	 * the file again (private file mappings); see vm_map.h for what
+	 * stays (shared pages, wired entries). */
+	(void)vm_map_madvise_dontneed(map, addr, end);
+	return map_changed(c) == 0 ? 0 : -ENOMEM;
 }
 
 /* ---- identity, time, limits -------------------------------------- */
@@ -385,12 +417,13 @@ sys_prlimit64(struct sc_ctx *c, int64_t pid, int64_t res, vm_offset_t newp, vm_o
 {
 	struct rlimit64 *rl;
 	uint8_t b[16];
+	int r = krlimit_from_guest(c->arch, res);
 
 	if (pid != 0 && pid != c->p->pid)
 		return -ESRCH;
-	if (res < 0 || res >= KRLIMIT_NLIMITS)
+	if (r < 0)
 		return -EINVAL;
-	rl = &c->p->rlim[res];
+	rl = &c->p->rlim[r];
 	if (oldp != 0) {
 		sc_put_uint(c, b, rl->cur, 8);
 		sc_put_uint(c, b + 8, rl->max, 8);
@@ -406,6 +439,45 @@ sys_prlimit64(struct sc_ctx *c, int64_t pid, int64_t res, vm_offset_t newp, vm_o
 		max = sc_get_uint(c, b + 8, 8);
 		if (cur > max || (max > rl->max && c->p->uid != 0))
 			return cur > max ? -EINVAL : -EPERM;
+		if (r == KRLIMIT_SWAP) {
+			kern_set_swap_limit(c->p, cur, max);
+		} else {
+			rl->cur = cur;
+			rl->max = max;
+		}
+	}
+	return 0;
+}
+
+/* setrlimit(res, rlim): o32 32-bit fields with RLIM_INFINITY 0x7fffffff
+ * (as getrlimit), amd64 64-bit ones. */
+static int64_t
+sys_setrlimit(struct sc_ctx *c, int64_t res, vm_offset_t newp)
+{
+	uint64_t inf = c->arch == ARCH_AMD64 ? UINT64_MAX : 0x7fffffffull;
+	int r = krlimit_from_guest(c->arch, res);
+	struct rlimit64 *rl;
+	uint64_t cur, max;
+	uint8_t b[16];
+
+	if (r < 0)
+		return -EINVAL;
+	if (copyin(c->p, newp, b, 2 * c->word) != 0)
+		return -EFAULT;
+	cur = sc_get_uint(c, b, c->word);
+	max = sc_get_uint(c, b + c->word, c->word);
+	if (cur >= inf)
+		cur = UINT64_MAX;
+	if (max >= inf)
+		max = UINT64_MAX;
+	rl = &c->p->rlim[r];
+	if (cur > max)
+		return -EINVAL;
+	if (max > rl->max && c->p->uid != 0)
+		return -EPERM;
+	if (r == KRLIMIT_SWAP) {
+		kern_set_swap_limit(c->p, cur, max);
+	} else {
 		rl->cur = cur;
 		rl->max = max;
 	}
@@ -419,10 +491,11 @@ sys_getrlimit(struct sc_ctx *c, int64_t res, vm_offset_t oldp)
 	uint64_t inf = c->arch == ARCH_AMD64 ? UINT64_MAX : 0x7fffffffull;
 	struct rlimit64 *rl;
 	uint8_t b[16];
+	int r = krlimit_from_guest(c->arch, res);
 
-	if (res < 0 || res >= KRLIMIT_NLIMITS)
+	if (r < 0)
 		return -EINVAL;
-	rl = &c->p->rlim[res];
+	rl = &c->p->rlim[r];
 	sc_put_uint(c, b, MIN(rl->cur, inf), c->word);
 	sc_put_uint(c, b + c->word, MIN(rl->max, inf), c->word);
 	return copyout(c->p, b, oldp, 2 * c->word) ? -EFAULT : 0;
@@ -589,6 +662,8 @@ sc_dispatch(struct sc_ctx *c, uint64_t nr, const uint64_t *a)
 		return sys_prlimit64(c, (int64_t)a[0], (int64_t)a[1], a[2], a[3]);
 	case SC_GETRLIMIT:
 		return sys_getrlimit(c, (int64_t)a[0], a[1]);
+	case SC_SETRLIMIT:
+		return sys_setrlimit(c, (int64_t)a[0], a[1]);
 	case SC_GETRANDOM:
 		return sys_getrandom(c, a[0], a[1]);
 	case SC_CACHEFLUSH:
@@ -614,6 +689,7 @@ kern_syscall(struct kern *k, struct thread *td)
 
 	k->stats.syscalls++;
 	td->p->nsyscalls++;
+	ucred_set_current(td->p->cred);		/* charges go to the caller */
 	if (k->arch == ARCH_AMD64) {
 		static const enum guest_reg regs[6] = {
 			GREG_X86_RDI, GREG_X86_RSI, GREG_X86_RDX,

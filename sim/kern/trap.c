@@ -5,8 +5,15 @@
  *
  *   MIPS TLB Refill   -> pmap_tlb_refill (the refill handler)
  *   MIPS TLB Modified -> pmap_emulate_modified, else a write fault
- *   MIPS TLB Invalid, amd64 #PF -> vm_fault
+ *   MIPS TLB Invalid, amd64 #PF -> vm_fault; below a growable stack,
+ *                      vm_map_growstack and vm_fault again
  *   anything unresolvable -> SIGSEGV posted to the thread
+ *
+ * The stack grows only here, where the access is retried precisely: the
+ * execution engine's regions cover the room each stack may grow into
+ * (sim/machine.c), so such an access reaches the MMU and comes here as a
+ * page fault, never as an engine-detected fault (kern_trap_segv, whose
+ * access cannot be re-executed when faults are not precise).
  *
  * Every exception is an event; vm_fault adds its own page_fault event.
  * Signal delivery (the actions, the signal frames, sigreturn) is here
@@ -18,6 +25,7 @@
 #include "mmu/mmu.h"
 #include "sim/base/event.h"
 #include "vm/pmap.h"
+#include "vm/ucred.h"
 #include "vm/vm_fault.h"
 
 #include <stdio.h>
@@ -62,9 +70,10 @@ trap_post(struct kern *k, struct thread *td, int sig, int code, vm_offset_t addr
 
 /* A fault nothing can resolve: a page_fault event of type segv. */
 static void
-trap_segv_event(vm_offset_t va, int kind, const char *why, int has_pc, uint64_t pc)
+trap_segv_event(vm_offset_t va, int kind, const char *type, const char *why, int has_pc,
+    uint64_t pc)
 {
-	struct event ev = event_make(EV_PAGE_FAULT, "segv", va);
+	struct event ev = event_make(EV_PAGE_FAULT, type, va);
 
 	ev.pc = pc;
 	snprintf(ev.detail, sizeof(ev.detail), "%s %s", trap_access_name(kind), why);
@@ -100,6 +109,7 @@ kern_trap_mmu(void *arg, struct mmu_cpu *cpu, const struct mmu_exc *exc)
 	int rv;
 
 	KASSERT(td != NULL, ("trap on cpu%d with no thread", cpu->id));
+	ucred_set_current(td->p->cred);		/* a COW copy is charged to td */
 	switch (exc->type) {
 	case EXC_TLB_REFILL:
 		trap_tlb_event(EV_TLB_REFILL, exc->va, exc->kind);
@@ -116,14 +126,19 @@ kern_trap_mmu(void *arg, struct mmu_cpu *cpu, const struct mmu_exc *exc)
 		break;
 	case EXC_ADDRESS_ERROR:
 		/* Linux/MIPS do_ade: a user access to kernel space is SIGBUS. */
-		trap_segv_event(exc->va, exc->kind, "address error (kernel address)", 0, 0);
+		trap_segv_event(exc->va, exc->kind, "segv", "address error (kernel address)", 0, 0);
 		trap_post(k, td, ksig_bus(k->arch), KBUS_ADRALN, exc->va);
 		return -1;
 	}
 	rv = vm_fault(&td->p->vm->map, exc->va, trap_fault_type(exc->kind), 0);
+	if (rv == KERN_INVALID_ADDRESS && kern_grow_stack(k, td->p, exc->va))
+		rv = vm_fault(&td->p->vm->map, exc->va, trap_fault_type(exc->kind), 0);
 	if (rv == KERN_SUCCESS)
 		return 0;
-	trap_segv_event(exc->va, exc->kind, kern_rv_name(rv), 0, 0);
+	/* page_fault type: protection (the mapping forbids the access) or
+	 * segv (no mapping, no memory, pager error). */
+	trap_segv_event(exc->va, exc->kind, rv == KERN_PROTECTION_FAILURE ? "protection" :
+	    "segv", kern_rv_name(rv), 0, 0);
 	trap_post(k, td, rv == KERN_RESOURCE_SHORTAGE ? KSIGKILL :
 	    rv == KERN_FAILURE ? ksig_bus(k->arch) : KSIGSEGV,
 	    rv == KERN_FAILURE ? KBUS_ADRERR :
@@ -133,11 +148,12 @@ kern_trap_mmu(void *arg, struct mmu_cpu *cpu, const struct mmu_exc *exc)
 
 void
 kern_trap_segv(struct kern *k, struct thread *td, vm_offset_t addr, int access,
-    uint64_t pc, const char *why)
+    uint64_t pc, bool protection)
 {
-	trap_segv_event(addr, access, why, 1, pc);
-	trap_post(k, td, KSIGSEGV, strcmp(why, "no mapping") == 0 ? KSEGV_MAPERR :
-	    KSEGV_ACCERR, addr);
+	ucred_set_current(td->p->cred);
+	trap_segv_event(addr, access, protection ? "protection" : "segv",
+	    protection ? "protection" : "no mapping", 1, pc);
+	trap_post(k, td, KSIGSEGV, protection ? KSEGV_ACCERR : KSEGV_MAPERR, addr);
 	td->p->siginfo[KSIGSEGV].pc = pc;
 }
 

@@ -3,7 +3,9 @@
  * memory.  Each page is checked against the process's page tables; a page
  * that is absent or lacks the right (a write to a copy-on-write page)
  * goes through vm_fault like a user access would, so a wild pointer ends
- * in EFAULT and never touches a frame it should not.  Copies go through
+ * in EFAULT and never touches a frame it should not.  An address just
+ * below a growable stack grows it (a signal frame, a system call's
+ * output buffer on the stack), within RLIMIT_STACK.  Copies go through
  * the direct map of physical memory.
  */
 #include "sim/kern/kern.h"
@@ -25,8 +27,15 @@ uaccess_page(struct proc *p, vm_offset_t va, vm_prot_t prot)
 	if (va < vm->map.min_offset || va >= vm->map.max_offset)
 		return NULL;
 	if ((pmap_prot(vm->pmap, va) & prot) != prot) {
-		if (vm_fault(&vm->map, va, prot,
-		    (prot & VM_PROT_WRITE) ? VM_FAULT_DIRTY : 0) != KERN_SUCCESS)
+		int flags = (prot & VM_PROT_WRITE) ? VM_FAULT_DIRTY : 0;
+		int rv = vm_fault(&vm->map, va, prot, flags);
+
+		/* The engine's regions cover a stack's room already
+		 * (sim/machine.c): the next map_changed shows the entry. */
+		if (rv == KERN_INVALID_ADDRESS && vm_map_growstack(&vm->map, va,
+		    p->rlim[KRLIMIT_STACK].cur) == KERN_SUCCESS)
+			rv = vm_fault(&vm->map, va, prot, flags);
+		if (rv != KERN_SUCCESS)
 			return NULL;
 	}
 	pa = pmap_extract(vm->pmap, va);

@@ -216,11 +216,41 @@ test_deadlock(void)
 
 		guest_path(prog, sizeof(prog), arches[a], "deadlock");
 		r = vm_exec(NULL, prog, NULL);
+		r.err[strcspn(r.err, "\n")] = '\0';	/* one TAP line */
 		ok(r.status == 2 && strcmp(r.out, "deadlock: forking\n") == 0 &&
 		    strstr(r.err, "deadlock: every process is asleep: pid 1 (wait4) pid 2 "
 		    "(pause)") != NULL,
 		    "%s: a deadlock ends the run with status 2 and says who waits (%s)",
 		    arches[a], r.err);
+		systest_run_free(&r);
+	}
+}
+
+/* ---- 5. shared anonymous memory, protection faults ------------------------ */
+
+static void
+test_shared_anon(void)
+{
+	for (size_t a = 0; a < nitems(arches); a++) {
+		char prog[300], t[300];
+		struct run r;
+
+		guest_path(prog, sizeof(prog), arches[a], "shm_anon");
+		r = vm_exec(NULL, prog, NULL);
+		ok(r.status == 0 && strcmp(r.out, "shm_anon shared=42 private=1\n") == 0,
+		    "%s: MAP_SHARED|MAP_ANONYMOUS is shared with the child, MAP_PRIVATE copied",
+		    arches[a]);
+		systest_run_free(&r);
+		/* sigtest stores to a read-only page: a protection fault. */
+		guest_path(prog, sizeof(prog), arches[a], "sigtest");
+		snprintf(t, sizeof(t), "%s/prot-%s.db", systest_tmpdir, arches[a]);
+		r = vm_exec(t, prog, NULL);
+		ok(systest_sql_int(t, "SELECT count(*) FROM event WHERE kind = 'page_fault' "
+		    "AND type = 'protection'") >= 1 &&
+		    systest_sql_int(t, "SELECT count(*) FROM event WHERE kind = 'page_fault' "
+		    "AND type = 'segv'") >= 1,
+		    "%s: a store to a read-only page is a protection fault, an unmapped "
+		    "load a segv fault", arches[a]);
 		systest_run_free(&r);
 	}
 }
@@ -240,6 +270,7 @@ main(int argc, char **argv)
 	test_forkexec();
 	test_sigtest();
 	test_deadlock();
+	test_shared_anon();
 	systest_cleanup();
 	return tap_done();
 }
