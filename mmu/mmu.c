@@ -58,6 +58,7 @@ mmu_cpu_caches(struct mmu_cpu *cpu, const struct cache_geom *l1i,
 	}
 	/* MIPS I-caches do not snoop stores; amd64's are coherent. */
 	cpu->icache_incoherent = sim_arch_is_mips(cpu->arch);
+	cpu->last_fetch_pa = UINT64_MAX;
 	if (cpu->icache_incoherent)
 		cache_set_dpeer(&cpu->l1i, &cpu->l1d);
 	cpu->has_caches = true;
@@ -125,6 +126,7 @@ mmu_cache_slow(struct mmu_cpu *cpu, vm_paddr_t pa, unsigned size,
 	    (uint64_t)r.supplied[0] * cpu->cost.mem;
 	if (kind == MMU_STORE && cpu->icache_incoherent)
 		(void)cache_store_notify(&cpu->l1i, pa, size);
+	cpu->last_fetch_pa = UINT64_MAX;	/* the I-cache may have changed */
 	if (r.stale) {
 		/* Executing bytes the I-cache holds from before a store: the
 		 * program forgot SYNCI/cacheflush.  The engine runs the new
@@ -156,6 +158,7 @@ mmu_icache_sync(struct mmu_cpu *cpu, vm_offset_t va, vm_paddr_t pa, uint64_t len
 	struct event ev;
 
 	cpu->c[CTR_ICACHE_SYNCS]++;
+	cpu->last_fetch_pa = UINT64_MAX;
 	if (cpu->has_caches) {
 		(void)cache_writeback_range(&cpu->l1d, pa, len);
 		(void)cache_invalidate_range(&cpu->l1i, pa, len);

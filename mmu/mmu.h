@@ -128,6 +128,12 @@ struct mmu_cpu {
 	struct din_sink *din;
 	unsigned din_granule;
 	vm_offset_t fetch_va;		/* the block being fetched (for stale_ifetch) */
+	/* The block fetched last, when all its lines hit the MRU way of
+	 * distinct sets: fetching it again at once changes no I-cache
+	 * state, so its lookups are counted, not redone.  last_fetch_pa is
+	 * forgotten (UINT64_MAX) by anything else that touches the I-cache. */
+	vm_paddr_t last_fetch_pa;
+	unsigned last_fetch_size, last_fetch_lines;
 };
 
 struct prng;
@@ -179,17 +185,34 @@ mmu_cache_access(struct mmu_cpu *cpu, vm_paddr_t pa, unsigned size,
 		mmu_din(cpu, pa, size, kind);
 	if (kind == MMU_FETCH && __builtin_expect(cpu->has_caches, 1)) {
 		/* A block spans lines: each line crossed is one lookup. */
-		vm_paddr_t end = pa + size;
-		unsigned line = cpu->l1i.g.line_bytes;
+		vm_paddr_t start = pa, end = pa + size;
+		unsigned line = cpu->l1i.g.line_bytes, nlines = 0;
+		bool all_fast = true;
 
+		if (pa == cpu->last_fetch_pa && size == cpu->last_fetch_size) {
+			cpu->l1i.c.access[CACHE_FETCH] += cpu->last_fetch_lines;
+			cpu->cycles += (uint64_t)cpu->last_fetch_lines * cpu->cost.l1_hit;
+			return;
+		}
 		while (pa < end) {
 			unsigned n = (unsigned)MIN(end - pa, line - (pa & (line - 1)));
 
-			if (cache_access_fast(&cpu->l1i, pa, n, CACHE_FETCH))
+			if (cache_access_fast(&cpu->l1i, pa, n, CACHE_FETCH)) {
 				cpu->cycles += cpu->cost.l1_hit;
-			else
+			} else {
+				all_fast = false;
 				mmu_cache_slow(cpu, pa, n, MMU_FETCH);
+			}
+			nlines++;
 			pa += n;
+		}
+		/* Remember the block only if a repeat is provably all MRU hits. */
+		if (all_fast && nlines <= cpu->l1i.nsets && cpu->din == NULL) {
+			cpu->last_fetch_pa = start;
+			cpu->last_fetch_size = size;
+			cpu->last_fetch_lines = nlines;
+		} else {
+			cpu->last_fetch_pa = UINT64_MAX;
 		}
 		return;
 	}
@@ -197,8 +220,10 @@ mmu_cache_access(struct mmu_cpu *cpu, vm_paddr_t pa, unsigned size,
 	    cache_access_fast(kind == MMU_FETCH ? &cpu->l1i : &cpu->l1d, pa, size, op[kind])) {
 		cpu->cycles += cpu->cost.l1_hit;
 		if (kind == MMU_STORE && cpu->icache_incoherent &&
-		    (cache_holds(&cpu->l1i, pa) || cache_holds(&cpu->l1i, pa + size - 1)))
+		    (cache_holds(&cpu->l1i, pa) || cache_holds(&cpu->l1i, pa + size - 1))) {
 			(void)cache_store_notify(&cpu->l1i, pa, size);
+			cpu->last_fetch_pa = UINT64_MAX;
+		}
 		return;
 	}
 	mmu_cache_slow(cpu, pa, size, kind);
