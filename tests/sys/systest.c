@@ -4,6 +4,7 @@
 #include "tests/sys/systest.h"
 
 #include <fcntl.h>
+#include <stdarg.h>
 #include <spawn.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -110,6 +111,23 @@ systest_run(const char *cwd, char *const argv[])
 	if (r.err == NULL)
 		r.err = strdup("");
 	return r;
+}
+
+struct run
+systest_vmsim(const char *vmsim, const char *cwd, const char *a0, ...)
+{
+	char *argv[32];
+	va_list ap;
+	int n = 0;
+
+	argv[n++] = (char *)vmsim;
+	argv[n++] = (char *)a0;
+	va_start(ap, a0);
+	while (n < 31 && (argv[n] = va_arg(ap, char *)) != NULL)
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	return systest_run(cwd, argv);
 }
 
 void

@@ -29,6 +29,9 @@ int systest_spit(const char *path, const void *data, size_t len);
 /* Run argv (NULL-terminated; argv[0] a path) in directory cwd (NULL: ours),
  * capturing stdout and stderr. */
 struct run systest_run(const char *cwd, char *const argv[]);
+/* Run the vmsim binary with the arguments a0... (NULL-terminated, at most
+ * 30) in cwd (NULL: ours). */
+struct run systest_vmsim(const char *vmsim, const char *cwd, const char *a0, ...);
 void systest_run_free(struct run *r);
 
 /* One value of an SQL query on the SQLite file at path (read-only): the

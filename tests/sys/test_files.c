@@ -29,24 +29,6 @@
 static const char *vmsim, *guest_dir;
 static const char *const arches[] = { "mips", "mipsel", "amd64" };
 
-/* vmsim with its arguments (NULL-terminated), run in cwd (NULL: ours). */
-static struct run
-vm(const char *cwd, const char *a0, ...)
-{
-	char *argv[32];
-	va_list ap;
-	int n = 0;
-
-	argv[n++] = (char *)vmsim;
-	argv[n++] = (char *)a0;
-	va_start(ap, a0);
-	while (n < 31 && (argv[n] = va_arg(ap, char *)) != NULL)
-		n++;
-	va_end(ap);
-	argv[n] = NULL;
-	return systest_run(cwd, argv);
-}
-
 /* Print text as TAP comments (after a failed test point). */
 static void
 diag(const char *text)
@@ -150,7 +132,7 @@ test_file_rw(void)
 		snprintf(name, sizeof(name), "root-%s", arches[a]);
 		make_root(root, sizeof(root), name);
 		gpath(prog, sizeof(prog), arches[a], "file_rw");
-		r = vm(NULL, "exec", "--quiet", "--root", root, prog, "/data.txt", NULL);
+		r = systest_vmsim(vmsim, NULL, "exec", "--quiet", "--root", root, prog, "/data.txt", NULL);
 		if (!ok(r.status == 0 && strstr(r.out, "file_rw: 0 failures") != NULL,
 		    "%s: file_rw: every check holds (status %d)", arches[a], r.status))
 			diag(r.out);
@@ -192,9 +174,9 @@ test_replay(void)
 		gpath(src, sizeof(src), sets[s][0], sets[s][1]);
 		copy_file(src, prog, 0755);
 		snprintf(t, sizeof(t), "%s/rp-%s.db", systest_tmpdir, sets[s][0]);
-		r = vm(NULL, "exec", "--quiet", "--root", root, "--trace", t, prog, "/data.txt",
+		r = systest_vmsim(vmsim, NULL, "exec", "--quiet", "--root", root, "--trace", t, prog, "/data.txt",
 		    NULL);
-		r2 = vm(NULL, "exec", "--quiet", "--root", root, prog, "/data.txt", NULL);
+		r2 = systest_vmsim(vmsim, NULL, "exec", "--quiet", "--root", root, prog, "/data.txt", NULL);
 		ok(r.status == 0 && r2.status == 0 && strcmp(r.out, r2.out) == 0,
 		    "%s: two runs print the same", sets[s][0]);
 		systest_run_free(&r2);
@@ -203,7 +185,7 @@ test_replay(void)
 		snprintf(away, sizeof(away), "%s.away", root);
 		rename(root, away);
 		unlink(prog);
-		r = vm(NULL, "replay", t, NULL);
+		r = systest_vmsim(vmsim, NULL, "replay", t, NULL);
 		if (!ok(r.status == 0 && strstr(r.out, "events identical") != NULL,
 		    "%s: replay without the root: files and listings from the trace",
 		    sets[s][0]))
@@ -228,14 +210,14 @@ test_replay_pipeline(void)
 	copy_file(src, dst, 0755);
 	gpath(prog, sizeof(prog), "mipsel", "minish");
 	snprintf(t, sizeof(t), "%s/rp-sh.db", systest_tmpdir);
-	r = vm(NULL, "exec", "--quiet", "--root", root, "--trace", t, prog, "/file_gen",
+	r = systest_vmsim(vmsim, NULL, "exec", "--quiet", "--root", root, "--trace", t, prog, "/file_gen",
 	    "9000", "|", "/file_count", NULL);
 	ok(r.status == 0 && strstr(r.out, "lines=9000 ") != NULL,
 	    "mipsel: a traced pipeline of programs from the root");
 	systest_run_free(&r);
 	snprintf(away, sizeof(away), "%s.away", root);
 	rename(root, away);
-	r = vm(NULL, "replay", t, NULL);
+	r = systest_vmsim(vmsim, NULL, "replay", t, NULL);
 	if (!ok(r.status == 0 && strstr(r.out, "events identical") != NULL,
 	    "mipsel: its replay without the root (the programs come from the trace)"))
 		diag(r.err);
@@ -286,7 +268,7 @@ test_pipeline(void)
 			snprintf(st_gen, sizeof(st_gen), "minish: /file_gen exited 0\n");
 			snprintf(st_count, sizeof(st_count), "minish: /file_count exited %ld\n",
 			    counts[c] % 256);
-			r = vm(NULL, "exec", "--quiet", "--root", root, prog, "/file_gen", n, "|",
+			r = systest_vmsim(vmsim, NULL, "exec", "--quiet", "--root", root, prog, "/file_gen", n, "|",
 			    "/file_count", "-s", NULL);
 			/* Three lines, in an order the scheduler decides. */
 			if (!ok(strstr(r.out, count) != NULL && strstr(r.out, st_gen) != NULL &&
@@ -314,7 +296,7 @@ test_mshare(void)
 		snprintf(name, sizeof(name), "ms-%s", arches[a]);
 		make_root(root, sizeof(root), name);
 		gpath(prog, sizeof(prog), arches[a], "file_mshare");
-		r = vm(NULL, "exec", "--quiet", "--root", root, prog, NULL);
+		r = systest_vmsim(vmsim, NULL, "exec", "--quiet", "--root", root, prog, NULL);
 		if (!ok(r.status == 0 && strstr(r.out, "file_mshare: 0 failures") != NULL &&
 		    strstr(r.out, "child ok: sees the parent's shared store") != NULL,
 		    "%s: MAP_SHARED stores seen by the other process and the file; "

@@ -54,24 +54,6 @@ copy_file(const char *from, const char *to)
 /* Run argv (NULL-terminated) in directory cwd (or ours), capturing
  * stdout and stderr. */
 
-/* vmsim with up to 12 arguments (NULL-terminated list). */
-static struct run
-vm(const char *cwd, const char *a0, ...)
-{
-	char *argv[24];
-	va_list ap;
-	int n = 0;
-
-	argv[n++] = (char *)vmsim;
-	argv[n++] = (char *)a0;
-	va_start(ap, a0);
-	while (n < 23 && (argv[n] = va_arg(ap, char *)) != NULL)
-		n++;
-	va_end(ap);
-	argv[n] = NULL;
-	return systest_run(cwd, argv);
-}
-
 /* The first line of s, for a one-line TAP message. */
 static const char *
 line1(const char *s, char *buf, size_t len)
@@ -134,10 +116,10 @@ test_replay_clean(void)
 			snprintf(name, sizeof(name), "clean-%s-%s.db", arches[a], progs[p].prog);
 			tpath(t, sizeof(t), name);
 			if (progs[p].root)
-				r = vm(NULL, "exec", "--quiet", "--root", root, "--trace", t, prog,
+				r = systest_vmsim(vmsim, NULL, "exec", "--quiet", "--root", root, "--trace", t, prog,
 				    progs[p].arg, NULL);
 			else
-				r = vm(NULL, "exec", "--quiet", "--trace", t, prog, progs[p].arg,
+				r = systest_vmsim(vmsim, NULL, "exec", "--quiet", "--trace", t, prog, progs[p].arg,
 				    NULL);
 			if (!ok(r.status == 0, "%s %s: exec with a trace (status %d)", arches[a],
 			    progs[p].prog, r.status)) {
@@ -145,7 +127,7 @@ test_replay_clean(void)
 				continue;
 			}
 			systest_run_free(&r);
-			r = vm(NULL, "replay", t, NULL);
+			r = systest_vmsim(vmsim, NULL, "replay", t, NULL);
 			ok(r.status == 0 && strncmp(r.out, "replay: ", 8) == 0 &&
 			    strstr(r.out, " events identical\n") != NULL &&
 			    strchr(r.out, '\n')[1] == '\0',
@@ -179,7 +161,7 @@ test_replay_alone(void)
 	snprintf(src, sizeof(src), "%s/root/data.txt", expected_dir);
 	copy_file(src, data);
 	chmod(prog, 0755);
-	r = vm(NULL, "exec", "--quiet", "--root", root, "--trace", t, prog, "/data.txt", NULL);
+	r = systest_vmsim(vmsim, NULL, "exec", "--quiet", "--root", root, "--trace", t, prog, "/data.txt", NULL);
 	ok(r.status == 0 && strstr(r.out, "file_mmap: 0 failures") != NULL,
 	    "file_mmap from a temporary copy with a temporary root");
 	systest_run_free(&r);
@@ -193,7 +175,7 @@ test_replay_alone(void)
 		rmdir(root);
 		unlink(prog);
 		rmdir(gone);
-		r = vm(away, "replay", "moved.db", NULL);
+		r = systest_vmsim(vmsim, away, "replay", "moved.db", NULL);
 		ok(r.status == 0 && strstr(r.out, "events identical") != NULL,
 		    "replay works from the trace alone (no program, no root, no guest/): %s%s",
 		    line1(r.out, l, sizeof(l)), r.status ? r.err : "");
@@ -273,14 +255,14 @@ test_tampered(void)
 		gpath(prog, sizeof(prog), arches[a], "hello");
 		tpath(t, sizeof(t), "tamper.db");
 		tpath(t2, sizeof(t2), "tamper2.db");
-		r = vm(NULL, "exec", "--quiet", "--trace", t, prog, NULL);
+		r = systest_vmsim(vmsim, NULL, "exec", "--quiet", "--trace", t, prog, NULL);
 		systest_run_free(&r);
 		copy_file(t, t2);
 
 		/* One byte of the stored binary changed: a hash error. */
 		ok(tamper_binary(t, 1000, 0x01, false, NULL) == 0, "%s: flip one byte of the "
 		    "binary blob", arches[a]);
-		r = vm(NULL, "replay", t, NULL);
+		r = systest_vmsim(vmsim, NULL, "replay", t, NULL);
 		ok(r.status == 2 && strstr(r.err, "does not match its SHA-256") != NULL,
 		    "%s: replay of a tampered blob: exit 2, hash error (%d: %s)", arches[a],
 		    r.status, line1(r.err, l, sizeof(l)));
@@ -295,7 +277,7 @@ test_tampered(void)
 			char want[80];
 
 			snprintf(want, sizeof(want), "divergence at event seq %lld ", seq);
-			r = vm(NULL, "replay", t2, NULL);
+			r = systest_vmsim(vmsim, NULL, "replay", t2, NULL);
 			ok(r.status == 1 && strstr(r.out, want) != NULL &&
 			    strstr(r.out, "differs in: va") != NULL &&
 			    strstr(r.out, "=> 0x") != NULL,
@@ -306,10 +288,10 @@ test_tampered(void)
 		}
 		/* A damaged event row: the digest says so. */
 		copy_file(t2, t);
-		r = vm(NULL, "exec", "--quiet", "--trace", t, prog, NULL);
+		r = systest_vmsim(vmsim, NULL, "exec", "--quiet", "--trace", t, prog, NULL);
 		systest_run_free(&r);
 		q_exec(t, "UPDATE event SET va = va + 4096 WHERE seq = 2");
-		r = vm(NULL, "replay", t, NULL);
+		r = systest_vmsim(vmsim, NULL, "replay", t, NULL);
 		ok(r.status == 2 && strstr(r.err, "digest") != NULL,
 		    "%s: an altered event row is reported as damage (%d: %s)", arches[a],
 		    r.status, line1(r.err, l, sizeof(l)));
@@ -330,12 +312,12 @@ test_until_set(void)
 		gpath(prog, sizeof(prog), arches[a], "touch_pages");
 		tpath(t, sizeof(t), "until.db");
 		tpath(w, sizeof(w), "whatif.db");
-		r = vm(NULL, "exec", "--quiet", "--trace", t, prog, "10", NULL);
+		r = systest_vmsim(vmsim, NULL, "exec", "--quiet", "--trace", t, prog, "10", NULL);
 		systest_run_free(&r);
 		n = systest_sql_int(t, "SELECT max(seq) FROM event WHERE kind = 'page_fault' AND "
 		    "type = 'zero_fill'");
 		snprintf(seq, sizeof(seq), "%lld", n);
-		r = vm(NULL, "replay", t, "--until", seq, NULL);
+		r = systest_vmsim(vmsim, NULL, "replay", t, "--until", seq, NULL);
 		ok(r.status == 0 && strstr(r.out, "stopped at event seq") != NULL &&
 		    strstr(r.out, "vm_map of pid 1") != NULL &&
 		    strstr(r.out, "stack") != NULL &&
@@ -344,12 +326,12 @@ test_until_set(void)
 		    "%s: replay --until %s prints the vm_map, the TLB and the PTEs (%d: %s)",
 		    arches[a], seq, r.status, line1(r.out, l, sizeof(l)));
 		systest_run_free(&r);
-		r = vm(NULL, "replay", t, "--until", "999999", NULL);
+		r = systest_vmsim(vmsim, NULL, "replay", t, "--until", "999999", NULL);
 		ok(r.status == 2 && strstr(r.err, "only") != NULL,
 		    "%s: --until beyond the end: exit 2", arches[a]);
 		systest_run_free(&r);
 
-		r = vm(NULL, "replay", t, "--set", "tlb_entries=4", "--set", "cost.syscall=70",
+		r = systest_vmsim(vmsim, NULL, "replay", t, "--set", "tlb_entries=4", "--set", "cost.syscall=70",
 		    "--trace", w, NULL);
 		ok(r.status == 0 && systest_sql_int(w, "SELECT json_extract(config, '$.tlb_entries') "
 		    "FROM run") == 4 && systest_sql_int(w, "SELECT json_extract(config, "
@@ -363,16 +345,16 @@ test_until_set(void)
 		    "%s: the what-if trace differs (cycles %lld vs %lld)", arches[a],
 		    systest_sql_int(w, "SELECT json_extract(totals, '$.cycles') FROM run"),
 		    systest_sql_int(t, "SELECT json_extract(totals, '$.cycles') FROM run"));
-		r = vm(NULL, "replay", w, NULL);
+		r = systest_vmsim(vmsim, NULL, "replay", w, NULL);
 		ok(r.status == 0 && strstr(r.out, "events identical") != NULL,
 		    "%s: the what-if trace replays clean", arches[a]);
 		systest_run_free(&r);
-		r = vm(NULL, "replay", t, "--set", "no_such=1", "--trace", w, NULL);
+		r = systest_vmsim(vmsim, NULL, "replay", t, "--set", "no_such=1", "--trace", w, NULL);
 		ok(r.status == 2 && strstr(r.err, "no such setting") != NULL,
 		    "%s: --set of an unknown key: exit 2 (%s)", arches[a],
 		    line1(r.err, l, sizeof(l)));
 		systest_run_free(&r);
-		r = vm(NULL, "replay", t, "--set", "tlb_entries=4", NULL);
+		r = systest_vmsim(vmsim, NULL, "replay", t, "--set", "tlb_entries=4", NULL);
 		ok(r.status == 2 && strstr(r.err, "--trace") != NULL,
 		    "%s: --set without --trace: exit 2", arches[a]);
 		systest_run_free(&r);
@@ -392,19 +374,19 @@ test_diff(void)
 	tpath(b, sizeof(b), "diff-b.db");
 	tpath(c, sizeof(c), "diff-c.db");
 	tpath(d, sizeof(d), "diff-d.db");
-	systest_run_free((r = vm(NULL, "exec", "--quiet", "--trace", a, prog, "100", NULL), &r));
-	systest_run_free((r = vm(NULL, "exec", "--quiet", "--trace", b, prog, "100", NULL), &r));
-	systest_run_free((r = vm(NULL, "exec", "--quiet", "--tlb-entries", "8", "--trace", c, prog,
+	systest_run_free((r = systest_vmsim(vmsim, NULL, "exec", "--quiet", "--trace", a, prog, "100", NULL), &r));
+	systest_run_free((r = systest_vmsim(vmsim, NULL, "exec", "--quiet", "--trace", b, prog, "100", NULL), &r));
+	systest_run_free((r = systest_vmsim(vmsim, NULL, "exec", "--quiet", "--tlb-entries", "8", "--trace", c, prog,
 	    "100", NULL), &r));
-	systest_run_free((r = vm(NULL, "exec", "--quiet", "--cost", "syscall=51", "--trace", d, prog,
+	systest_run_free((r = systest_vmsim(vmsim, NULL, "exec", "--quiet", "--cost", "syscall=51", "--trace", d, prog,
 	    "100", NULL), &r));
 
-	r = vm(NULL, "diff", a, b, NULL);
+	r = systest_vmsim(vmsim, NULL, "diff", a, b, NULL);
 	ok(r.status == 0 && strstr(r.out, " 0 differ, 0 beyond") != NULL,
 	    "diff of two identical runs: exit 0 (%d)", r.status);
 	systest_run_free(&r);
 
-	r = vm(NULL, "diff", a, c, NULL);
+	r = systest_vmsim(vmsim, NULL, "diff", a, c, NULL);
 	ok(r.status == 1 && strstr(r.out, "config: tlb_entries 0 -> 8") != NULL &&
 	    strstr(r.out, "total.tlb_misses") != NULL &&
 	    strstr(r.out, "events.tlb_refill") != NULL && strstr(r.out, "region.") != NULL &&
@@ -412,41 +394,41 @@ test_diff(void)
 	    "diff of 48 vs 8 TLB entries: exit 1, the miss difference in totals, events, "
 	    "regions and the process (%d)", r.status);
 	systest_run_free(&r);
-	r = vm(NULL, "diff", a, c, "--tolerance", "100000000", NULL);
+	r = systest_vmsim(vmsim, NULL, "diff", a, c, "--tolerance", "100000000", NULL);
 	ok(r.status == 0, "an absolute tolerance larger than any change: exit 0 (%d)",
 	    r.status);
 	systest_run_free(&r);
-	r = vm(NULL, "diff", a, c, "--tolerance", "100000000", "--threshold",
+	r = systest_vmsim(vmsim, NULL, "diff", a, c, "--tolerance", "100000000", "--threshold",
 	    "total.tlb_miss*=0", NULL);
 	ok(r.status == 1 && strstr(r.out, "BEYOND") != NULL,
 	    "a per-metric threshold overrides it: exit 1 (%d)", r.status);
 	systest_run_free(&r);
 
-	r = vm(NULL, "diff", a, d, NULL);
+	r = systest_vmsim(vmsim, NULL, "diff", a, d, NULL);
 	ok(r.status == 1, "syscall cost 50 vs 51: cycles differ, exit 1 (%d)", r.status);
 	systest_run_free(&r);
-	r = vm(NULL, "diff", a, d, "--tolerance", "2%", NULL);
+	r = systest_vmsim(vmsim, NULL, "diff", a, d, "--tolerance", "2%", NULL);
 	ok(r.status == 0 && strstr(r.out, "total.cycles") != NULL,
 	    "... within --tolerance 2%%: exit 0 (%d: %s)", r.status, line1(r.err, l, sizeof(l)));
 	systest_run_free(&r);
-	r = vm(NULL, "diff", a, d, "--tolerance", "0.0001%", NULL);
+	r = systest_vmsim(vmsim, NULL, "diff", a, d, "--tolerance", "0.0001%", NULL);
 	ok(r.status == 1, "... beyond --tolerance 0.0001%%: exit 1 (%d)", r.status);
 	systest_run_free(&r);
 
-	r = vm(NULL, "diff", a, c, "--format", "json", NULL);
+	r = systest_vmsim(vmsim, NULL, "diff", a, c, "--format", "json", NULL);
 	ok(r.status == 1 && r.out[0] == '{' && strstr(r.out, "\"metric\":\"total.tlb_misses\"") &&
 	    strstr(r.out, "\"beyond\":") != NULL && strstr(r.out, "\"config_changes\":[{") != NULL,
 	    "--format json");
 	systest_run_free(&r);
-	r = vm(NULL, "diff", a, c, "--format", "csv", NULL);
+	r = systest_vmsim(vmsim, NULL, "diff", a, c, "--format", "csv", NULL);
 	ok(r.status == 1 && strncmp(r.out, "metric,a,b,delta,change_pct,within\n", 35) == 0 &&
 	    strstr(r.out, "\ntotal.tlb_misses,") != NULL, "--format csv");
 	systest_run_free(&r);
-	r = vm(NULL, "diff", a, c, "--format", "markdown", NULL);
+	r = systest_vmsim(vmsim, NULL, "diff", a, c, "--format", "markdown", NULL);
 	ok(r.status == 1 && strstr(r.out, "| metric | A | B |") != NULL &&
 	    strstr(r.out, "| `total.tlb_misses` |") != NULL, "--format markdown");
 	systest_run_free(&r);
-	r = vm(NULL, "diff", a, c, "--tolerance", "lots", NULL);
+	r = systest_vmsim(vmsim, NULL, "diff", a, c, "--tolerance", "lots", NULL);
 	ok(r.status == 2, "a bad --tolerance: exit 2");
 	systest_run_free(&r);
 }
@@ -462,8 +444,8 @@ test_show_stats(void)
 
 		gpath(prog, sizeof(prog), arches[a], "touch_pages");
 		tpath(t, sizeof(t), "show.db");
-		systest_run_free((r = vm(NULL, "exec", "--quiet", "--trace", t, prog, "10", NULL), &r));
-		r = vm(NULL, "show", t, "--kind", "page_fault/zero_fill", "--limit", "5", NULL);
+		systest_run_free((r = systest_vmsim(vmsim, NULL, "exec", "--quiet", "--trace", t, prog, "10", NULL), &r));
+		r = systest_vmsim(vmsim, NULL, "show", t, "--kind", "page_fault/zero_fill", "--limit", "5", NULL);
 		{
 			int lines = 0, insns = 0;
 
@@ -477,11 +459,11 @@ test_show_stats(void)
 			    insns);
 		}
 		systest_run_free(&r);
-		r = vm(NULL, "show", t, "--va", "0x1000-0x2000", "--cycles", "0-1", NULL);
+		r = systest_vmsim(vmsim, NULL, "show", t, "--va", "0x1000-0x2000", "--cycles", "0-1", NULL);
 		ok(r.status == 0 && strchr(r.out, '\n')[1] == '\0',
 		    "%s: show with an empty VA range: only the header", arches[a]);
 		systest_run_free(&r);
-		r = vm(NULL, "stats", t, NULL);
+		r = systest_vmsim(vmsim, NULL, "stats", t, NULL);
 		ok(r.status == 0 && strstr(r.out, "totals:") && strstr(r.out, "events by kind:") &&
 		    strstr(r.out, "page_fault/zero_fill") && strstr(r.out, "processes:") &&
 		    strstr(r.out, "events by region:"), "%s: stats prints the summary", arches[a]);
@@ -502,9 +484,9 @@ expect_bad(const char *what, const char *path, const char *word)
 		struct run r;
 
 		if (strcmp(cmds[c], "diff") == 0)
-			r = vm(NULL, "diff", good, path, NULL);
+			r = systest_vmsim(vmsim, NULL, "diff", good, path, NULL);
 		else
-			r = vm(NULL, cmds[c], path, NULL);
+			r = systest_vmsim(vmsim, NULL, cmds[c], path, NULL);
 		ok(r.status == 2 && strncmp(r.err, "vmsim: ", 7) == 0 &&
 		    strstr(r.err, word) != NULL,
 		    "%s %s: exit 2 with a message (%d: %s)", cmds[c], what, r.status,
@@ -523,7 +505,7 @@ test_bad_input(void)
 
 	gpath(prog, sizeof(prog), "mips", "glibc_hello");
 	tpath(good, sizeof(good), "good.db");
-	r = vm(NULL, "exec", "--quiet", "--trace", good, prog, NULL);
+	r = systest_vmsim(vmsim, NULL, "exec", "--quiet", "--trace", good, prog, NULL);
 	systest_run_free(&r);
 	img = systest_slurp(good, &len);
 	if (!ok(img != NULL && len > 8 * 4096, "a good trace of %zu bytes", len))
@@ -562,7 +544,7 @@ test_bad_input(void)
 			systest_spit(p, bad, len);
 			free(bad);
 			for (int c = 0; c < 2; c++) {
-				struct run r = vm(NULL, c ? "stats" : "replay", p, NULL);
+				struct run r = systest_vmsim(vmsim, NULL, c ? "stats" : "replay", p, NULL);
 
 				n++;
 				if (r.status < 0 || r.status > 2 ||
@@ -579,7 +561,7 @@ test_bad_input(void)
 	copy_file(good, p);
 	q_exec(p, "UPDATE counter SET value = value + 1 WHERE id = 3");
 	{
-		struct run r = vm(NULL, "stats", p, NULL);
+		struct run r = systest_vmsim(vmsim, NULL, "stats", p, NULL);
 		char l[200];
 
 		ok(r.status == 2 && strstr(r.err, "counter digest") != NULL,
@@ -636,10 +618,10 @@ test_golden(void)
 			snprintf(gold, sizeof(gold), "%s/%s.txt", golden_dir, prog);
 			tpath(t, sizeof(t), "golden.db");
 			/* In the guest directory, named as scripts/update-goldens does. */
-			r = vm(guest_dir, "exec", "--quiet", "--trace", t, prog, progs[p].a1,
+			r = systest_vmsim(vmsim, guest_dir, "exec", "--quiet", "--trace", t, prog, progs[p].a1,
 			    progs[p].a2, NULL);
 			systest_run_free(&r);
-			r = vm(NULL, "dump", t, NULL);
+			r = systest_vmsim(vmsim, NULL, "dump", t, NULL);
 			want = systest_slurp(gold, NULL);
 			if (want != NULL && r.status == 0 && strcmp(want, r.out) == 0) {
 				ok(1, "%s: the fresh trace matches traces/golden/%s.txt", prog, prog);
