@@ -45,9 +45,11 @@
 #include "sim/tools.h"
 #include "sim/trace.h"
 #include "vm/pmap.h"
+#include "vm/swap_pager.h"
 #include "vm/vm_map.h"
 #include "vm/vm_object.h"
 #include "vm/vm_page.h"
+#include "vm/vm_pageout.h"
 
 #include <lauxlib.h>
 #include <lua.h>
@@ -73,6 +75,8 @@
 #define LUA_MAX_SOURCES	64		/* script + modules recorded */
 #define LUA_MAX_PEEK	(16u << 20)	/* p:peek length limit */
 #define LUA_MAX_DISASM	1000		/* m:disasm instruction limit */
+#define LUA_MAX_SWAP	(4ull << 30)	/* machine{swap=} limit, as memory's */
+#define LUA_MAX_UID	0xfffffffeu	/* uid limit ((uid_t)-1 means "none") */
 #define PROGRESS_SLICES	256		/* slices between progress lines */
 
 /* ---- the scenario: one `vmsim run` (or one replay of it) ------------- */
@@ -747,7 +751,8 @@ machine_gc(lua_State *L)
 
 static const char *const config_keys[] = {
 	"arch", "cpus", "memory", "swap", "seed", "tlb", "l1i", "l1d", "l2",
-	"l2_shared", "costs", "root", "bugs", "slice", "max_insns", "output", NULL
+	"l2_shared", "costs", "root", "bugs", "slice", "max_insns", "output",
+	"overcommit", "uid", NULL
 };
 
 static int
@@ -844,9 +849,29 @@ cfg_read(lua_State *L, struct machine_config *c, bool *capture, bool replay)
 			    lua_tostring(L, -1) : luaL_typename(L, -1));
 	}
 	lua_pop(L, 1);
-	if (lua_getfield(L, 1, "swap") != LUA_TNIL && lua_toboolean(L, -1))
-		cfg_error(L, "swap", "not supported yet (the kernel has no swap pager)");
+	/* swap: a size (the swap device), or false / 0 for none. */
+	switch (lua_getfield(L, 1, "swap")) {
+	case LUA_TNIL:
+		break;
+	case LUA_TBOOLEAN:
+		if (lua_toboolean(L, -1))
+			cfg_error(L, "swap", "expected a size like \"32M\" (or false for "
+			    "none), got true");
+		break;
+	default:
+		if (to_size(L, -1, &c->swap_bytes) != 0 ||
+		    c->swap_bytes > LUA_MAX_SWAP || (c->swap_bytes & 4095) != 0)
+			cfg_error(L, "swap", "expected a size in whole 4 KiB pages up to "
+			    "4G like \"32M\", got %s", lua_type(L, -1) == LUA_TSTRING ||
+			    lua_type(L, -1) == LUA_TNUMBER ? lua_tostring(L, -1) :
+			    luaL_typename(L, -1));
+		break;
+	}
 	lua_pop(L, 1);
+	if (cfg_uint(L, 1, "overcommit", 0, 7, &v))
+		c->overcommit = (unsigned)v;
+	if (cfg_uint(L, 1, "uid", 0, LUA_MAX_UID, &v))
+		c->uid = (uint32_t)v;
 	if (lua_getfield(L, 1, "bugs") != LUA_TNIL)
 		cfg_error(L, "bugs", "not supported yet (no bug switches exist)");
 	lua_pop(L, 1);
@@ -1057,6 +1082,104 @@ m_stats(lua_State *L)
 	return 1;
 }
 
+/* Push the page daemon's state: its counters, the queues, the swap device. */
+static void
+push_pageout(lua_State *L)
+{
+	const struct vm_pageout_stats *ps = vm_pageout_stats();
+	struct vm_page_stats st;
+
+	vm_page_stats(&st);
+	lua_createtable(L, 0, 20);
+	set_int(L, "runs", (lua_Integer)ps->runs);
+	set_int(L, "freed", (lua_Integer)ps->freed);
+	set_int(L, "swapped_out", (lua_Integer)ps->swapped_out);
+	set_int(L, "written_back", (lua_Integer)ps->written_back);
+	set_int(L, "deactivated", (lua_Integer)ps->deactivated);
+	set_int(L, "reactivated", (lua_Integer)ps->reactivated);
+	set_int(L, "clean_failed", (lua_Integer)ps->clean_failed);
+	set_int(L, "lowmem", (lua_Integer)vm_lowmem_count());
+	set_int(L, "min_free", (lua_Integer)vm_pageout_min_free());
+	set_int(L, "target_free", (lua_Integer)vm_pageout_target_free());
+	set_int(L, "pages", (lua_Integer)st.npages);
+	set_int(L, "free", (lua_Integer)st.free);
+	set_int(L, "active", (lua_Integer)st.active);
+	set_int(L, "inactive", (lua_Integer)st.inactive);
+	set_int(L, "wired", (lua_Integer)st.wired);
+	set_int(L, "held", (lua_Integer)st.hold);
+	set_int(L, "swap_slots", (lua_Integer)swap_pager_nslots());
+	set_int(L, "swap_used", (lua_Integer)swap_pager_used());
+	set_int(L, "swap_reserved", (lua_Integer)swap_reserved());
+}
+
+/* m:pageout() -> the page daemon's counters and the page queues. */
+static int
+m_pageout(lua_State *L)
+{
+	(void)lm_check(L, 1);
+	push_pageout(L);
+	return 1;
+}
+
+/*
+ * m:lowmem{pageout = true}: run the page daemon once, as asked for
+ * (vm_pageout_run(VM_PAGEOUT_REQUEST): it reclaims only while free pages
+ * are below its target, then raises vm_lowmem), or with pageout = false
+ * only raise vm_lowmem (the lowmem event and its handlers).  Between runs
+ * only; the events are nobody's (pid 0).  Returns m:pageout() with
+ * `reclaimed`, the pages this call freed.
+ */
+static int
+m_lowmem(lua_State *L)
+{
+	struct lmachine *lm = lm_check(L, 1);
+	struct event_context *ec = event_context(), saved;
+	bool pageout = true;
+	unsigned long freed = 0;
+
+	if (!lua_isnoneornil(L, 2)) {
+		luaL_checktype(L, 2, LUA_TTABLE);
+		lua_pushnil(L);
+		while (lua_next(L, 2) != 0) {
+			lua_pop(L, 1);
+			if (lua_type(L, -1) != LUA_TSTRING ||
+			    strcmp(lua_tostring(L, -1), "pageout") != 0)
+				luaL_error(L, "lowmem: unknown option %s (options: pageout)",
+				    lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) :
+				    luaL_typename(L, -1));
+		}
+		if (lua_getfield(L, 2, "pageout") != LUA_TNIL) {
+			if (lua_type(L, -1) != LUA_TBOOLEAN)
+				luaL_error(L, "lowmem: pageout: expected a boolean, got %s",
+				    luaL_typename(L, -1));
+			pageout = lua_toboolean(L, -1);
+		}
+		lua_pop(L, 1);
+	}
+	lm_not_in_callback(L, lm, "lowmem");
+	saved = *ec;
+	ec->pid = 0;
+	ec->tid = 0;
+	ec->pc = NULL;
+	lm_enter(L, lm, 1);
+	if (pageout)
+		freed = vm_pageout_run(VM_PAGEOUT_REQUEST);
+	else
+		vm_lowmem_raise(0);
+	lm_leave(lm);
+	*ec = saved;
+	if (lm->cb_error) {
+		lm->cb_error = false;
+		lua_getiuservalue(L, 1, 2);
+		lua_pushnil(L);
+		lua_setiuservalue(L, 1, 2);
+		return lua_error(L);
+	}
+	push_pageout(L);
+	set_int(L, "reclaimed", (lua_Integer)freed);
+	return 1;
+}
+
 /* Push the process object of pid (cached in the machine's procs table). */
 static void
 push_process(lua_State *L, int midx, int pid)
@@ -1087,9 +1210,10 @@ json_argv(int argc, char **argv)
 }
 
 /* Linux resource numbers by name (prlimit64). */
-static const char *const rlimit_names[KRLIMIT_NLIMITS] = {
+static const char *const rlimit_names[KRLIMIT_NRES] = {
 	"cpu", "fsize", "data", "stack", "core", "rss", "nproc", "nofile",
 	"memlock", "as", "locks", "sigpending", "msgqueue", "nice", "rtprio", "rttime",
+	"swap",			/* KRLIMIT_SWAP: vmsim's (FreeBSD's RLIMIT_SWAP) */
 };
 
 static int
@@ -1104,6 +1228,8 @@ m_spawn(lua_State *L)
 	size_t len = 0;
 	struct proc *p;
 	char err[512];
+	uint32_t uid = 0;
+	bool have_uid = false;
 	int rv;
 
 	lm_not_in_callback(L, lm, "spawn");
@@ -1128,13 +1254,56 @@ m_spawn(lua_State *L)
 	argv[argc] = NULL;
 	if (!lua_isnoneornil(L, 4)) {
 		luaL_checktype(L, 4, LUA_TTABLE);
-		if (lua_getfield(L, 4, "uid") != LUA_TNIL)
-			luaL_error(L, "spawn: uid: not supported yet (the kernel starts every "
-			    "process as root)");
+		/* Every option is checked before the program is loaded. */
+		lua_pushnil(L);
+		while (lua_next(L, 4) != 0) {
+			lua_pop(L, 1);
+			if (lua_type(L, -1) != LUA_TSTRING ||
+			    (strcmp(lua_tostring(L, -1), "uid") != 0 &&
+			    strcmp(lua_tostring(L, -1), "rlimits") != 0))
+				luaL_error(L, "spawn: unknown option %s (options: uid, rlimits)",
+				    lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) :
+				    luaL_typename(L, -1));
+		}
+		if (lua_getfield(L, 4, "uid") != LUA_TNIL) {
+			lua_Integer u;
+			int isint;
+
+			u = lua_tointegerx(L, -1, &isint);
+			if (!isint || u < 0 || (uint64_t)u > LUA_MAX_UID)
+				luaL_error(L, "spawn: uid: expected an integer from 0 to %I",
+				    (lua_Integer)LUA_MAX_UID);
+			uid = (uint32_t)u;
+			have_uid = true;
+		}
 		lua_pop(L, 1);
-		if (lua_getfield(L, 4, "rlimits") != LUA_TNIL)
+		if (lua_getfield(L, 4, "rlimits") != LUA_TNIL) {
+			int t = lua_gettop(L);
+
 			luaL_checktype(L, -1, LUA_TTABLE);
-		/* checked again after the spawn, when they are applied */
+			lua_pushnil(L);
+			while (lua_next(L, t) != 0) {
+				const char *name = lua_type(L, -2) == LUA_TSTRING ?
+				    lua_tostring(L, -2) : "";
+				int r = -1;
+				lua_Integer lim;
+				int isint;
+
+				for (int i = 0; i < KRLIMIT_NRES; i++)
+					if (strcmp(name, rlimit_names[i]) == 0)
+						r = i;
+				if (r < 0)
+					luaL_error(L, "spawn: rlimits: unknown resource %s (cpu, "
+					    "fsize, data, stack, core, rss, nproc, nofile, memlock, "
+					    "as, ..., swap)", lua_type(L, -2) == LUA_TSTRING ?
+					    name : luaL_typename(L, -2));
+				lim = lua_tointegerx(L, -1, &isint);
+				if (!isint || lim < 0)
+					luaL_error(L, "spawn: rlimits: %s: expected a non-negative "
+					    "integer", name);
+				lua_pop(L, 1);
+			}
+		}
 		lua_pop(L, 1);
 	}
 	if (lm->replayed) {
@@ -1177,32 +1346,37 @@ m_spawn(lua_State *L)
 			lm->nspawns++;
 		}
 	}
+	/*
+	 * The uid, as if the program's first act were setuid(uid) as root
+	 * (kern_setuid: what was reserved while loading it stays charged to
+	 * the uid it was loaded as); then the limits (checked above), RLIMIT_SWAP
+	 * through kern_set_swap_limit so that the credential sees it.
+	 */
+	if (have_uid) {
+		kern_setuid(p, uid);
+		p->gid = uid;
+	}
 	if (!lua_isnoneornil(L, 4) && lua_getfield(L, 4, "rlimits") == LUA_TTABLE) {
 		int t = lua_gettop(L);
 
 		lua_pushnil(L);
 		while (lua_next(L, t) != 0) {
-			const char *name = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "";
-			int r = -1;
-			lua_Integer lim;
-			int isint;
+			const char *name = lua_tostring(L, -2);	/* a string: checked */
+			uint64_t lim = (uint64_t)lua_tointeger(L, -1);
 
-			for (int i = 0; i < KRLIMIT_NLIMITS; i++)
-				if (strcmp(name, rlimit_names[i]) == 0)
-					r = i;
-			if (r < 0)
-				luaL_error(L, "spawn: rlimits: unknown resource %s (cpu, fsize, "
-				    "data, stack, core, rss, nproc, nofile, memlock, as, ...)",
-				    lua_type(L, -2) == LUA_TSTRING ? name : luaL_typename(L, -2));
-			lim = lua_tointegerx(L, -1, &isint);
-			if (!isint || lim < 0)
-				luaL_error(L, "spawn: rlimits: %s: expected a non-negative integer",
-				    name);
-			p->rlim[r].cur = p->rlim[r].max = (uint64_t)lim;
+			for (int r = 0; r < KRLIMIT_NRES; r++) {
+				if (strcmp(name, rlimit_names[r]) != 0)
+					continue;
+				if (r == KRLIMIT_SWAP)
+					kern_set_swap_limit(p, lim, lim);
+				else
+					p->rlim[r].cur = p->rlim[r].max = lim;
+			}
 			lua_pop(L, 1);
 		}
-		lua_pop(L, 1);
 	}
+	if (!lua_isnoneornil(L, 4))
+		lua_pop(L, 1);		/* opts.rlimits */
 	push_process(L, 1, p->pid);
 	return 1;
 }
@@ -1398,6 +1572,9 @@ m_config(lua_State *L)
 	set_int(L, "seed", (lua_Integer)c->seed);
 	set_int(L, "slice", (lua_Integer)c->slice_insns);
 	set_int(L, "max_insns", (lua_Integer)c->max_insns);
+	set_int(L, "swap", (lua_Integer)c->swap_bytes);
+	set_int(L, "overcommit", c->overcommit);
+	set_int(L, "uid", c->uid);
 	lua_createtable(L, 0, 5);
 	if (sim_arch_is_mips(c->arch)) {
 		set_int(L, "entries", c->tlb_entries ? c->tlb_entries :
@@ -1624,6 +1801,8 @@ static const luaL_Reg machine_methods[] = {
 	{ "process", m_process },
 	{ "cpu", m_cpu },
 	{ "disasm", m_disasm },
+	{ "lowmem", m_lowmem },
+	{ "pageout", m_pageout },
 	{ "close", m_close },
 	{ NULL, NULL }
 };
@@ -2479,11 +2658,11 @@ push_features(lua_State *L)
 	    snprintf(path, sizeof(path), "%s/mips-fork_cow", dir) > 0 &&
 	    stat(path, &st) == 0;
 	set_bool(L, "fork", fork_prog);
-	/* Not in the kernel yet (no swap pager, no vm_lowmem, no ptrace). */
-	set_bool(L, "swap", false);
-	set_bool(L, "lowmem", false);
+	set_bool(L, "swap", true);	/* machine{swap=, overcommit=} */
+	set_bool(L, "lowmem", true);	/* m:lowmem(), m:pageout() */
+	set_bool(L, "uid", true);	/* machine{uid=}, spawn(..., {uid=}) */
+	/* Not in the kernel yet. */
 	set_bool(L, "ptrace", false);
-	set_bool(L, "uid", false);
 }
 
 int

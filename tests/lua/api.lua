@@ -10,7 +10,8 @@ end
 check(type(vmsim.version) == "string", "version")
 check(#vmsim.kinds >= 10 and vmsim.kinds[1] == "page_fault", "kinds")
 check(vmsim.counters[1] == "cycles", "counters")
-check(type(vmsim.features) == "table" and vmsim.features.swap == false, "features")
+check(type(vmsim.features) == "table" and vmsim.features.swap == true and
+    vmsim.features.lowmem == true and vmsim.features.uid == true, "features")
 check(vmsim.parse_size("32M") == 32 * 1024 * 1024 and vmsim.parse_size(4096) == 4096, "parse_size")
 check(vmsim.program("mips", "hello"):match("/mips%-hello$"), "program")
 check(vmsim.program_exists("mips", "hello") and not vmsim.program_exists("mips", "nonesuch"),
@@ -131,5 +132,31 @@ check(m3:run() == "exited" and r.exit_status == 0, "amd64 hello")
 local at = m3:cpu(0):tlb()
 check(at.arch == "amd64" and #at.arrays >= 2, "amd64 tlb")
 m3:close()
+
+-- Swap, overcommit, uid and limits; the page daemon by hand.
+local m4 = vmsim.machine{ arch = "mips", memory = "4M", swap = "8M", overcommit = 2, uid = 7,
+    output = "capture" }
+local c4 = m4:config()
+check(c4.swap == 8 * 1024 * 1024 and c4.overcommit == 2 and c4.uid == 7, "config swap/uid")
+local po = m4:pageout()
+check(po.swap_slots == 2048 and po.swap_used == 0 and po.runs == 0 and po.free > 0 and
+    po.target_free > po.min_free, "pageout")
+local lowmem = {}
+m4:on("lowmem", function(e) lowmem[#lowmem + 1] = e end)
+local lr = m4:lowmem{ pageout = false }
+check(#lowmem == 1 and lowmem[1].type == "request" and lowmem[1].pid == 0 and
+    lr.lowmem == 1 and lr.runs == 0 and lr.reclaimed == 0, "lowmem{pageout = false}")
+lr = m4:lowmem()
+check(#lowmem == 2 and lowmem[2].type == "request" and lr.runs == 1, "lowmem()")
+local q4 = m4:spawn(vmsim.program("mips", "vm_swap"), { 6 }, { uid = 1000,
+    rlimits = { swap = 16 * 1024 * 1024, memlock = 4096 } })
+check(m4:run() == "exited" and q4.exit_status == 0, "vm_swap 6 on 4M + 8M swap as uid 1000")
+po = m4:pageout()
+check(po.swapped_out > 0 and po.runs > 1 and m4:stats().swap_reserved == 0, "it paged")
+local q5 = m4:spawn(vmsim.program("mips", "vm_swap"), { 4 }, { rlimits = { swap = 1 << 20 } })
+local fails = 0
+m4:on("swap_reserve_fail", function(e) fails = fails + 1; check(e.detail:match("uid 7$"), "uid 7") end)
+check(m4:run() == "exited" and q5.exit_status == 1 and fails == 1, "RLIMIT_SWAP refuses (machine uid)")
+m4:close()
 
 print(string.format("api: %d checks passed", n))

@@ -7,23 +7,26 @@ local iterations = tonumber(arg[2] or "3000")
 math.randomseed(seed)
 local R = math.random
 
-local progs = { "hello", "touch_pages", "selfmod", "stride" }
+local progs = { "hello", "touch_pages", "selfmod", "stride", "vm_swap" }
 local kinds = { "page_fault", "tlb_refill", "exec", "exit", "*", "stale_ifetch", "nonesuch" }
 local strings = { "", "mips", "mipsel", "amd64", "32M", "4G", "x", "l1d", "l1i", "l2",
-    "page_fault", "*", "16K/2/32", "0", "-1", "\0\1\2", string.rep("A", 300) }
+    "page_fault", "*", "16K/2/32", "0", "-1", "\0\1\2", string.rep("A", 300),
+    "uid", "rlimits", "swap", "memlock", "pageout", "4K" }
 
 local m, procs, cpus = nil, {}, {}
 local function fresh_machine()
 	if m ~= nil then pcall(m.close, m) end
 	local arch = ({ "mips", "mipsel", "amd64" })[R(3)]
 	local ok, mm = pcall(vmsim.machine, { arch = arch, memory = "8M", output = "capture",
-	    max_insns = 300000 })
+	    max_insns = 300000, swap = ({ false, "4M", "16M" })[R(3)], overcommit = R(0, 7),
+	    uid = ({ 0, 1000 })[R(2)] })
 	if ok then
 		m = mm
 		procs = {}
 		cpus = { m:cpu(0) }
 		local prog = progs[R(#progs)]
 		local args = { touch_pages = { R(0, 20) }, stride = { 4 * R(1, 64), 4096 * R(1, 8) },
+		    vm_swap = { R(1, 12) },
 		    selfmod = { ({ "nosync", "synci", "cacheflush", "bad" })[R(4)] } }
 		local okp, p = pcall(m.spawn, m, vmsim.program(arch, prog), args[prog] or {})
 		if okp then procs[#procs + 1] = p end
@@ -56,10 +59,13 @@ function value(depth)
 	elseif c == 11 then return procs[R(math.max(#procs, 1))]
 	elseif c == 12 then return cpus[1]
 	elseif c == 13 then return { arch = strings[R(4)], memory = value(depth + 1),
-	    tlb = depth < 2 and random_table(depth) or nil, costs = { l1_hit = R(-1, 5) } }
+	    tlb = depth < 2 and random_table(depth) or nil, costs = { l1_hit = R(-1, 5) },
+	    swap = R(4) == 1 and value(depth + 1) or nil, uid = R(4) == 1 and value(depth + 1) or nil,
+	    rlimits = R(4) == 1 and { swap = value(depth + 1), memlock = value(depth + 1) } or nil }
 	elseif c == 14 then return function()
 		-- callbacks that try everything, forbidden things included
-		local f = ({ "run", "step", "spawn", "close", "stats", "cpu", "config" })[R(7)]
+		local f = ({ "run", "step", "spawn", "close", "stats", "cpu", "config", "lowmem",
+		    "pageout" })[R(9)]
 		if m ~= nil and m[f] then pcall(m[f], m, value(depth + 1)) end
 	end
 	elseif c == 15 then return coroutine.create(function() end)

@@ -44,13 +44,15 @@ expect 2 "bad/syntax.lua:3: unexpected symbol" "$b/syntax.lua"
 expect 2 "bad/runtime.lua:3: attempt to index a nil value" "$b/runtime.lua"
 expect 2 "stack traceback:" "$b/runtime.lua"
 expect 2 "bad/badarg.lua:3: bad argument #1 to 'spawn' (string expected, got table)" "$b/badarg.lua"
-for c in arch memory memsize cpus tlb l1d cost key root; do
+for c in arch memory memsize cpus tlb l1d cost key root swap overcommit uid; do
 	expect 2 "bad/badconfig.lua:13: vmsim.machine: " "$b/badconfig.lua" "$c"
 done
 expect 2 'arch: "sparc": expected "mips", "mipsel" or "amd64"' "$b/badconfig.lua" arch
 expect 2 "cpus: expected an integer from 1 to 64, got 100" "$b/badconfig.lua" cpus
 expect 2 "unknown key colour" "$b/badconfig.lua" key
 expect 2 "costs: nonesuch: no such cost" "$b/badconfig.lua" cost
+expect 2 "swap: expected a size in whole 4 KiB pages" "$b/badconfig.lua" swap
+expect 2 "overcommit: expected an integer from 0 to 7, got 8" "$b/badconfig.lua" overcommit
 expect 1 "bad/assert.lua:3: assertion failed: arithmetic" "$b/assert.lua"
 expect 2 "bad/callback_error.lua:4: callback failed at seq" "$b/callback_error.lua"
 expect 1 "bad/callback_assert.lua:4: assertion failed: unexpected exit 0" "$b/callback_assert.lua"
@@ -58,7 +60,7 @@ expect 2 "bad/callback_forbidden.lua:4: run: not allowed inside an event callbac
     "$b/callback_forbidden.lua"
 expect 2 "bad/callback_spawn.lua:4: no exec please" "$b/callback_spawn.lua"
 expect 2 "bad/until_error.lua:5: attempt to perform arithmetic" "$b/until_error.lua"
-expect 2 "bad/uid.lua:3: spawn: uid: not supported yet" "$b/uid.lua"
+expect 2 "bad/uid.lua:3: spawn: uid: expected an integer from 0 to 4294967294" "$b/uid.lua"
 expect 2 "bad/two_machines.lua:4: vmsim.machine: another machine is still open" \
     "$b/two_machines.lua"
 expect 0 "" "$b/gc_machines.lua"

@@ -7,7 +7,7 @@ local cases = {
 	tlb = { arch = "mips", tlb = { entries = 1000 } },
 	l1d = { l1d = "33K/3/7" },
 	cost = { costs = { nonesuch = 3 } },
-	key = { colour = "blue" },
-	root = { root = "/nonexistent/dir" },
+	key = { colour = "blue" }, uid = { uid = "root" },
+	root = { root = "/nonexistent/dir" }, swap = { swap = "5000" }, overcommit = { overcommit = 8 },
 }
 local m = vmsim.machine(cases[arg[1]])

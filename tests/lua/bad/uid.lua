@@ -1,3 +1,3 @@
--- uid is not supported yet (line 3)
+-- a uid out of range (line 3)
 local m = vmsim.machine{ arch = "mips" }
-m:spawn(vmsim.program("mips", "hello"), {}, { uid = 1000 })
+m:spawn(vmsim.program("mips", "hello"), {}, { uid = -1 })
