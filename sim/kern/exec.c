@@ -341,15 +341,9 @@ kern_spawn(struct kern *k, const char *path, const uint8_t *image, size_t len,
 nomem:
 	snprintf(err, errlen, "%s: out of memory loading the program", path);
 	if (p != NULL) {
-		if (p->vm == NULL) {
-			if (p->cred != NULL)
-				crfree(p->cred);
-			free(p->td);
-			free(p->path);
-			free(p);
-		} else {
-			kern_reap(k, p);
-		}
+		/* kern_reap frees a half-built process too (no engine, no
+		 * address space yet, descriptors from fd_init). */
+		kern_reap(k, p);
 	}
 	return -1;
 }

@@ -629,11 +629,7 @@ kern_fork(struct kern *k, struct thread *td, uint64_t flags, vm_offset_t newsp,
 	p->td->p = p;
 	p->vm = vmspace_fork(k, pp->vm, error);
 	if (p->vm == NULL) {
-		if (p->cred != NULL)
-			crfree(p->cred);
-		free(p->td);
-		free(p->path);
-		free(p);
+		kern_reap(k, p);	/* not linked into procs[] yet */
 		return NULL;
 	}
 	fd_fork(pp, p);

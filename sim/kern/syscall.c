@@ -412,6 +412,26 @@ sys_gettimeofday(struct sc_ctx *c, vm_offset_t tv)
 	    c->word);
 }
 
+/* Set limit r (kernel numbering) of the caller: only root raises the hard
+ * limit; RLIMIT_SWAP lives in the credential.  0, -EINVAL or -EPERM. */
+static int64_t
+rlimit_set(struct sc_ctx *c, int r, uint64_t cur, uint64_t max)
+{
+	struct rlimit64 *rl = &c->p->rlim[r];
+
+	if (cur > max)
+		return -EINVAL;
+	if (max > rl->max && c->p->uid != 0)
+		return -EPERM;
+	if (r == KRLIMIT_SWAP) {
+		kern_set_swap_limit(c->p, cur, max);
+	} else {
+		rl->cur = cur;
+		rl->max = max;
+	}
+	return 0;
+}
+
 static int64_t
 sys_prlimit64(struct sc_ctx *c, int64_t pid, int64_t res, vm_offset_t newp, vm_offset_t oldp)
 {
@@ -437,14 +457,7 @@ sys_prlimit64(struct sc_ctx *c, int64_t pid, int64_t res, vm_offset_t newp, vm_o
 			return -EFAULT;
 		cur = sc_get_uint(c, b, 8);
 		max = sc_get_uint(c, b + 8, 8);
-		if (cur > max || (max > rl->max && c->p->uid != 0))
-			return cur > max ? -EINVAL : -EPERM;
-		if (r == KRLIMIT_SWAP) {
-			kern_set_swap_limit(c->p, cur, max);
-		} else {
-			rl->cur = cur;
-			rl->max = max;
-		}
+		return rlimit_set(c, r, cur, max);
 	}
 	return 0;
 }
@@ -456,7 +469,6 @@ sys_setrlimit(struct sc_ctx *c, int64_t res, vm_offset_t newp)
 {
 	uint64_t inf = c->arch == ARCH_AMD64 ? UINT64_MAX : 0x7fffffffull;
 	int r = krlimit_from_guest(c->arch, res);
-	struct rlimit64 *rl;
 	uint64_t cur, max;
 	uint8_t b[16];
 
@@ -470,18 +482,7 @@ sys_setrlimit(struct sc_ctx *c, int64_t res, vm_offset_t newp)
 		cur = UINT64_MAX;
 	if (max >= inf)
 		max = UINT64_MAX;
-	rl = &c->p->rlim[r];
-	if (cur > max)
-		return -EINVAL;
-	if (max > rl->max && c->p->uid != 0)
-		return -EPERM;
-	if (r == KRLIMIT_SWAP) {
-		kern_set_swap_limit(c->p, cur, max);
-	} else {
-		rl->cur = cur;
-		rl->max = max;
-	}
-	return 0;
+	return rlimit_set(c, r, cur, max);
 }
 
 static int64_t
