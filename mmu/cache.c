@@ -626,8 +626,10 @@ cache_clean(struct cache *c, uint64_t *t, struct cache_result *res)
 	return 1;
 }
 
-unsigned
-cache_invalidate_range(struct cache *c, vm_paddr_t pa, uint64_t len)
+/* Apply fn to the resident lines of [pa, pa + len). */
+static unsigned
+cache_range_apply(struct cache *c, vm_paddr_t pa, uint64_t len,
+    unsigned (*fn)(struct cache *, uint64_t *, struct cache_result *))
 {
 	struct cache_result res;
 	uint64_t first, last;
@@ -636,20 +638,19 @@ cache_invalidate_range(struct cache *c, vm_paddr_t pa, uint64_t len)
 		return 0;
 	memset(&res, 0, sizeof(res));
 	cache_lines_of(c, pa, len, &first, &last);
-	return cache_lines_apply(c, first, last, cache_drop, &res);
+	return cache_lines_apply(c, first, last, fn, &res);
+}
+
+unsigned
+cache_invalidate_range(struct cache *c, vm_paddr_t pa, uint64_t len)
+{
+	return cache_range_apply(c, pa, len, cache_drop);
 }
 
 unsigned
 cache_writeback_range(struct cache *c, vm_paddr_t pa, uint64_t len)
 {
-	struct cache_result res;
-	uint64_t first, last;
-
-	if (len == 0)
-		return 0;
-	memset(&res, 0, sizeof(res));
-	cache_lines_of(c, pa, len, &first, &last);
-	return cache_lines_apply(c, first, last, cache_clean, &res);
+	return cache_range_apply(c, pa, len, cache_clean);
 }
 
 void

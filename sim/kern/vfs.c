@@ -364,13 +364,29 @@ vfs_host_listing(const char *host, char **out, size_t *outlen)
 	return 0;
 }
 
+/* A root file's bytes, read from the host or the trace, become a vnode
+ * (taking data) and are reported to the loaded hook.  0 or -ENOMEM. */
+static int
+vfs_loaded(struct vfs *v, const char *norm, uint8_t *data, size_t len, struct vnode **out)
+{
+	struct vnode *vp = vfs_vnode_new(norm, data, len, 0755);
+
+	if (vp == NULL) {
+		free(data);
+		return -ENOMEM;
+	}
+	if (v->loaded != NULL)
+		v->loaded(v->loaded_arg, norm, data, len);
+	*out = vp;
+	return 0;
+}
+
 /* Read the host file behind guest path norm into a new vnode. */
 static int
 vfs_read_host(struct vfs *v, const char *norm, struct vnode **out)
 {
 	char host[4096];
 	struct stat st;
-	struct vnode *vp;
 	uint8_t *data;
 	size_t got = 0;
 	int fd;
@@ -409,20 +425,12 @@ vfs_read_host(struct vfs *v, const char *norm, struct vnode **out)
 		got += (size_t)n;
 	}
 	close(fd);
-	if ((vp = vfs_vnode_new(norm, data, got, 0755)) == NULL) {
-		free(data);
-		return -ENOMEM;
-	}
-	if (v->loaded != NULL)
-		v->loaded(v->loaded_arg, norm, data, got);
-	*out = vp;
-	return 0;
+	return vfs_loaded(v, norm, data, got, out);
 }
 
 int
 vfs_fetch(struct vfs *v, const char *norm, struct vnode **out)
 {
-	struct vnode *vp;
 	uint8_t *data = NULL;
 	size_t len = 0;
 	int e;
@@ -433,14 +441,7 @@ vfs_fetch(struct vfs *v, const char *norm, struct vnode **out)
 		free(data);
 		return -EFBIG;
 	}
-	if ((vp = vfs_vnode_new(norm, data, len, 0755)) == NULL) {
-		free(data);
-		return -ENOMEM;
-	}
-	if (v->loaded != NULL)
-		v->loaded(v->loaded_arg, norm, data, len);
-	*out = vp;
-	return 0;
+	return vfs_loaded(v, norm, data, len, out);
 }
 
 /* The listing of root directory norm (host, or the trace): 0 or -ENOENT. */
