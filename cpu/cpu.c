@@ -426,6 +426,45 @@ cpu_stop_before_block(struct cpu_as *as, uint64_t addr, enum cpu_stop_reason why
 	as->resume_pc_valid = true;
 }
 
+/*
+ * Unicorn 2.0.1 sometimes reports an x86 block as longer than what it
+ * translated (seen: a 9-byte _fini ending in ret, 0x148 bytes before a
+ * page end, reported as 334 bytes), so its fetch would reach into the
+ * next page, which may not be executable.  For a block that seems to
+ * cross a page, the part in its first page (already fetched, so the
+ * view shows its bytes) is decoded, and the block ends after its first
+ * control transfer there.  qemu ends every block at one, so a block
+ * that really crosses the page has none there and keeps its size.
+ */
+static uint32_t
+cpu_block_clamp(struct cpu_as *as, uint64_t addr, uint32_t size, uint32_t first)
+{
+	static uint8_t buf[PAGE_SIZE];
+	const uint8_t *code = buf;
+	size_t left = first;
+	uint64_t pc = addr;
+	cs_insn *insn;
+	uint32_t r = size;
+
+	if (uc_mem_read(as->uc, addr, buf, first) != UC_ERR_OK)
+		return size;
+	insn = cs_malloc(as->cs);
+	if (insn == NULL)
+		return size;
+	while (cs_disasm_iter(as->cs, &code, &left, &pc, insn)) {
+		if (cs_insn_group(as->cs, insn, CS_GRP_JUMP) ||
+		    cs_insn_group(as->cs, insn, CS_GRP_CALL) ||
+		    cs_insn_group(as->cs, insn, CS_GRP_RET) ||
+		    cs_insn_group(as->cs, insn, CS_GRP_INT) ||
+		    cs_insn_group(as->cs, insn, CS_GRP_IRET)) {
+			r = (uint32_t)(insn->address + insn->size - addr);
+			break;
+		}
+	}
+	cs_free(insn, 1);
+	return r;
+}
+
 static void
 hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *arg)
 {
@@ -445,12 +484,28 @@ hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *arg)
 	as->block_accesses = 0;
 	/* Instruction fetch of the whole block through the MMU: each page
 	 * translated, each I-cache line crossed looked up. */
-	if (mmu_fetch(mcpu, addr, size ? size : 1) != 0) {
-		cpu_fault(as, CPU_FAULT_REFUSED, addr, MMU_FETCH);
-		as->resume_pc = addr;
-		as->resume_pc_valid = true;
-		return;
+	{
+		uint32_t first = (uint32_t)(PAGE_SIZE - (addr & PAGE_MASK)), done = 0;
+		int rv = 0;
+
+		if (size == 0)
+			size = 1;
+		if (as->arch == ARCH_AMD64 && size > first) {
+			rv = mmu_fetch(mcpu, addr, first);
+			if (rv == 0)
+				size = cpu_block_clamp(as, addr, size, first);
+			done = first;
+		}
+		if (rv == 0 && size > done)
+			rv = mmu_fetch(mcpu, addr + done, size - done);
+		if (rv != 0) {
+			cpu_fault(as, CPU_FAULT_REFUSED, addr, MMU_FETCH);
+			as->resume_pc = addr;
+			as->resume_pc_valid = true;
+			return;
+		}
 	}
+	as->block_size = size;
 	/* A re-pointed page may hold this very block, translated from what
 	 * the page showed before: drop the code and run the block afresh. */
 	if (as->nflush > 0 || as->flush_overflow) {
@@ -835,8 +890,18 @@ region_uc_prot(enum sim_arch arch, vm_prot_t p)
 		u |= UC_PROT_READ;
 	if (p & VM_PROT_WRITE)
 		u |= UC_PROT_WRITE;
-	/* MIPS32 has no execute inhibit: readable is executable. */
-	if ((p & VM_PROT_EXECUTE) || (arch != ARCH_AMD64 && (p & VM_PROT_READ)))
+	/*
+	 * Readable is executable for the engine on both arches.  MIPS32 has
+	 * no execute inhibit; on amd64 the MMU model enforces NX (every
+	 * block's fetch is translated by the block hook, and the walker
+	 * faults on an NX page), while qemu's x86 translator may read a few
+	 * bytes past the end of the last block of an executable segment: an
+	 * engine-level fetch fault there would kill a correct program
+	 * (static glibc's _fini at the end of .fini, next to a read-only
+	 * segment).
+	 */
+	(void)arch;
+	if (p & (VM_PROT_EXECUTE | VM_PROT_READ))
 		u |= UC_PROT_EXEC;
 	return u;
 }
