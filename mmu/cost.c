@@ -37,6 +37,8 @@ const struct cost_field cost_fields[] = {
 	COST_FIELD(syscall, "cycles for system call entry and exit, excluding its work"),
 	COST_FIELD(page_zero, "cycles to zero-fill one 4 KiB page"),
 	COST_FIELD(page_copy, "cycles to copy one 4 KiB page"),
+	COST_FIELD(ipi_send, "cycles an initiator spends per shootdown IPI (send and wait)"),
+	COST_FIELD(ipi_recv, "cycles a target CPU spends taking a shootdown IPI"),
 };
 const size_t cost_nfields = nitems(cost_fields);
 
@@ -61,6 +63,8 @@ cost_defaults(struct cost_table *c, enum sim_arch arch)
 	c->syscall = 50;
 	c->page_zero = 256;
 	c->page_copy = 512;
+	c->ipi_send = 200;
+	c->ipi_recv = 150;
 	if (sim_arch_is_mips(arch)) {
 		c->insn_mul = 4;
 		c->insn_div = 35;

@@ -32,6 +32,9 @@ struct cost_table {
 	uint32_t syscall;		/* system call entry + exit, excluding work */
 	uint32_t page_zero;		/* zero-filling one page */
 	uint32_t page_copy;		/* copying one page */
+	/* SMP. */
+	uint32_t ipi_send;		/* initiator: sending one IPI and waiting for it */
+	uint32_t ipi_recv;		/* target: taking the interrupt and acknowledging */
 };
 
 /* Describes one field for printing and parsing. */

@@ -13,6 +13,7 @@
 #include "mmu/view.h"
 #include "sim/base/event.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -167,6 +168,17 @@ mmu_icache_sync(struct mmu_cpu *cpu, vm_offset_t va, vm_paddr_t pa, uint64_t len
 	ev.pa = pa;
 	snprintf(ev.detail, sizeof(ev.detail), "%llu bytes", (unsigned long long)len);
 	event_emit(&ev, 0);
+}
+
+void
+mmu_icache_flush(struct mmu_cpu *cpu, vm_paddr_t pa, uint64_t len, bool writeback_d)
+{
+	cpu->last_fetch_pa = UINT64_MAX;
+	if (!cpu->has_caches)
+		return;
+	if (writeback_d)
+		(void)cache_writeback_range(&cpu->l1d, pa, len);
+	(void)cache_invalidate_range(&cpu->l1i, pa, len);
 }
 
 void
@@ -367,6 +379,146 @@ mmu_translate_amd64(struct mmu_cpu *cpu, vm_offset_t va, enum mmu_access_kind ki
 	    cpu->id, (unsigned long long)va, MMU_MAX_RETRIES);
 }
 
+/* ---- the stale watch (--bug skip-shootdown) ---- */
+
+static struct mmu_stale *
+mmu_stale_find(const struct mmu_cpu *cpu, uint64_t vpn, unsigned tag)
+{
+	for (unsigned i = 0; i < cpu->nstale; i++)
+		if (cpu->stale[i].vpn == vpn && cpu->stale[i].tag == tag)
+			return ((struct mmu_stale *)&cpu->stale[i]);
+	return (NULL);
+}
+
+static void
+mmu_stale_drop(struct mmu_cpu *cpu, struct mmu_stale *s)
+{
+	unsigned i = (unsigned)(s - cpu->stale);
+
+	memmove(&cpu->stale[i], &cpu->stale[i + 1],
+	    (cpu->nstale - i - 1) * sizeof(cpu->stale[0]));
+	cpu->nstale--;
+}
+
+void
+mmu_stale_watch(struct mmu_cpu *cpu, vm_offset_t va, unsigned tag,
+    vm_paddr_t stale_pa, vm_paddr_t table_pa, bool table_writable)
+{
+	struct mmu_stale *s;
+
+	s = mmu_stale_find(cpu, va >> PAGE_SHIFT, tag);
+	if (s == NULL) {
+		if (cpu->nstale == MMU_STALE_MAX)
+			mmu_stale_drop(cpu, &cpu->stale[0]);
+		s = &cpu->stale[cpu->nstale++];
+		s->vpn = va >> PAGE_SHIFT;
+		s->tag = (uint16_t)tag;
+		s->reported = false;
+	} else if (s->stale_pa != trunc_page(stale_pa))
+		s->reported = false;
+	s->stale_pa = trunc_page(stale_pa);
+	s->table_pa = table_pa == MMU_STALE_NONE ? MMU_STALE_NONE :
+	    trunc_page(table_pa);
+	s->table_writable = table_writable && table_pa != MMU_STALE_NONE;
+	mmu_utlb_flush(cpu);
+}
+
+void
+mmu_stale_tables(struct mmu_cpu *cpu, vm_offset_t va, unsigned tag,
+    vm_paddr_t table_pa, bool table_writable)
+{
+	struct mmu_stale *s = mmu_stale_find(cpu, va >> PAGE_SHIFT, tag);
+
+	if (s == NULL)
+		return;
+	s->table_pa = table_pa == MMU_STALE_NONE ? MMU_STALE_NONE :
+	    trunc_page(table_pa);
+	s->table_writable = table_writable && table_pa != MMU_STALE_NONE;
+}
+
+void
+mmu_stale_forget(struct mmu_cpu *cpu, vm_offset_t sva, vm_offset_t eva,
+    unsigned tag)
+{
+	unsigned i = 0;
+
+	while (i < cpu->nstale) {
+		struct mmu_stale *s = &cpu->stale[i];
+
+		if (s->tag == tag && s->vpn >= (sva >> PAGE_SHIFT) &&
+		    s->vpn < ((eva + PAGE_MASK) >> PAGE_SHIFT))
+			mmu_stale_drop(cpu, s);
+		else
+			i++;
+	}
+}
+
+bool
+mmu_stale_watched(const struct mmu_cpu *cpu, vm_offset_t va, unsigned tag,
+    vm_paddr_t stale_pa)
+{
+	const struct mmu_stale *s = mmu_stale_find(cpu, va >> PAGE_SHIFT, tag);
+
+	return (s != NULL && s->stale_pa == trunc_page(stale_pa));
+}
+
+/* The TLB slot that translated va (for the event's detail), or -1. */
+static int
+mmu_stale_slot(const struct mmu_cpu *cpu, vm_offset_t va, const uint64_t *lru)
+{
+	if (sim_arch_is_mips(cpu->arch))
+		return (tlb_mips_probe(&cpu->tlb_mips,
+		    ((uint32_t)va & MIPS_HI_VPN2_MASK) | cpu->asid));
+	if (lru == NULL)
+		return (-1);
+	return ((int)((const struct tlb_amd64_entry *)(const void *)((const char *)lru -
+	    offsetof(struct tlb_amd64_entry, lru)) - cpu->tlb_amd64.e));
+}
+
+/*
+ * The slow path translated va to pa_page on a CPU with watched pages.
+ * Returns true when va's page is (still) watched, so that the micro-TLB
+ * is not filled; the first access through the stale frame logs
+ * EV_STALE_TLB.  A page whose translation is no longer the stale one
+ * leaves the watch.
+ */
+static bool
+mmu_stale_access(struct mmu_cpu *cpu, vm_offset_t va, vm_paddr_t pa_page,
+    bool writable, enum mmu_access_kind kind, const uint64_t *lru)
+{
+	unsigned tag = sim_arch_is_mips(cpu->arch) ? cpu->asid : cpu->pcid;
+	struct mmu_stale *s = mmu_stale_find(cpu, va >> PAGE_SHIFT, tag);
+	bool moved;
+	struct event ev;
+
+	if (s == NULL)
+		return (false);
+	moved = s->table_pa != s->stale_pa;
+	if (pa_page != s->stale_pa || (!moved && (!writable || s->table_writable))) {
+		mmu_stale_drop(cpu, s);		/* the entry was replaced */
+		return (false);
+	}
+	if (!s->reported && (moved || kind == MMU_STORE)) {
+		s->reported = true;
+		ev = event_make(EV_STALE_TLB, "skip-shootdown", va);
+		ev.pa = s->stale_pa | (va & PAGE_MASK);
+		if (s->table_pa == MMU_STALE_NONE)
+			snprintf(ev.detail, sizeof(ev.detail), "cpu%d TLB[%d] "
+			    "tag %u frame 0x%llx; tables: not mapped", cpu->id,
+			    mmu_stale_slot(cpu, va, lru), tag,
+			    (unsigned long long)s->stale_pa);
+		else
+			snprintf(ev.detail, sizeof(ev.detail), "cpu%d TLB[%d] "
+			    "tag %u frame 0x%llx; tables: frame 0x%llx%s", cpu->id,
+			    mmu_stale_slot(cpu, va, lru), tag,
+			    (unsigned long long)s->stale_pa,
+			    (unsigned long long)s->table_pa,
+			    moved ? "" : " read-only");
+		event_emit(&ev, 0);
+	}
+	return (true);
+}
+
 /* Translate the page of va, make the view show it, fill the micro-TLB,
  * and send the size bytes at va (all in that page) through the caches
  * (size 0: no cache access). */
@@ -404,6 +556,13 @@ mmu_access_page(struct mmu_cpu *cpu, vm_offset_t va, unsigned size,
 	    mmu_view_show(cpu->view, va, pa_page, writable) != 0)
 		panic("mmu: cannot re-point host view page %#llx (host mmap failed)",
 		    (unsigned long long)va);
+	if (__builtin_expect(cpu->nstale != 0, 0) &&
+	    mmu_stale_access(cpu, va, pa_page, writable, kind, lru)) {
+		/* A watched page stays out of the micro-TLB. */
+		if (size > 0)
+			mmu_cache_access(cpu, pa_page | (va & PAGE_MASK), size, kind);
+		return 0;
+	}
 	u = &cpu->utlb[kind][(va >> PAGE_SHIFT) & (MMU_UTLB_SLOTS - 1)];
 	u->vpn = va >> PAGE_SHIFT;
 	u->gen = *cpu->tlb_gen;
@@ -443,4 +602,114 @@ mmu_access_slow(struct mmu_cpu *cpu, vm_offset_t va, unsigned size,
 	if (size > first && mmu_access_page(cpu, va + first, size - first, kind) != 0)
 		return -1;
 	return 0;
+}
+
+/* ---- kernel-mode accesses ---- */
+
+/* MIPS: the kernel's translation of va's page (no refill). */
+static int
+mmu_ktranslate_mips(struct mmu_cpu *cpu, vm_offset_t va, bool store,
+    vm_paddr_t *pa_page)
+{
+	vm_paddr_t pa;
+	uint32_t lo;
+
+	if (va >= MIPS_KUSEG_END && va < 0xc0000000ull) {
+		/* kseg0/kseg1: unmapped.  XXX: kseg1 goes through the
+		 * caches like kseg0. */
+		*pa_page = trunc_page(va & 0x1fffffffull);
+		return (MMU_KA_OK);
+	}
+	cpu->cycles += cpu->cost.tlb_hit;
+	switch (tlb_mips_lookup(&cpu->tlb_mips, (uint32_t)va, cpu->asid, store,
+	    &pa, &lo)) {
+	case TLBM_HIT:
+		cpu->c[CTR_TLB_HITS]++;
+		*pa_page = trunc_page(pa);
+		return (MMU_KA_OK);
+	case TLBM_REFILL:
+		cpu->c[CTR_TLB_MISSES]++;
+		return (MMU_KA_TLB_MISS);
+	case TLBM_INVALID:
+		return (MMU_KA_TLB_INVALID);
+	case TLBM_MODIFIED:
+		return (MMU_KA_PROTECTION);
+	}
+	return (MMU_KA_TLB_MISS);
+}
+
+/* amd64: a supervisor access's translation of va's page: the TLB, else a
+ * walk that fills it. */
+static int
+mmu_ktranslate_amd64(struct mmu_cpu *cpu, vm_offset_t va, bool store,
+    vm_paddr_t *pa_page)
+{
+	enum walk_access wa = store ? WALK_WRITE : WALK_READ;
+	struct tlb_amd64_entry *e;
+	enum tlb_amd64_hit hit;
+	struct walk_result wr;
+	int rv;
+
+	cpu->cycles += cpu->cost.tlb_hit;
+	e = tlb_amd64_lookup_access(&cpu->tlb_amd64, va, cpu->pcid, wa, &hit);
+	if (e != NULL && (!store || (e->flags & (PG_RW | PG_M)) == (PG_RW | PG_M))) {
+		cpu->c[CTR_TLB_HITS]++;
+		if (hit == TLB_AMD64_HIT_L2) {
+			cpu->c[CTR_TLB_L2_HITS]++;
+			cpu->cycles += cpu->cost.tlb_l2_hit;
+		}
+		*pa_page = trunc_page(tlb_amd64_entry_pa(e, va));
+		return (MMU_KA_OK);
+	}
+	cpu->c[CTR_TLB_MISSES]++;
+	if (cpu->cr3 == 0)
+		return (MMU_KA_NOT_MAPPED);
+	cpu->c[CTR_WALKS]++;
+	rv = walk_amd64_pwc(cpu->pm, &cpu->tlb_amd64.pwc, cpu->pcid, cpu->cr3, va,
+	    wa, false, &wr);
+	for (int l = 0; l < wr.nloads; l++)
+		mmu_phys_access(cpu, wr.load_pa[l], 8, false);
+	cpu->c[CTR_WALK_LOADS] += (uint64_t)wr.nloads;
+	cpu->cycles += (uint64_t)wr.nloads * cpu->cost.walk_step;
+	if (rv != 0) {
+		tlb_amd64_invlpg(&cpu->tlb_amd64, va, cpu->pcid);
+		return ((wr.error_code & PGEX_P) ? MMU_KA_PROTECTION :
+		    MMU_KA_NOT_MAPPED);
+	}
+	(void)tlb_amd64_fill(&cpu->tlb_amd64, va, cpu->pcid, wa, wr.pa, wr.flags,
+	    wr.pgsz);
+	*pa_page = trunc_page(wr.pa);
+	return (MMU_KA_OK);
+}
+
+int
+mmu_kaccess(struct mmu_cpu *cpu, vm_offset_t va, unsigned size, bool store,
+    vm_paddr_t *pa)
+{
+	vm_paddr_t frames[2] = { 0, 0 };	/* a trapframe spans at most two pages... */
+	vm_offset_t end = va + (size != 0 ? size : 1), p, next;
+	unsigned line, n, i;
+	int rv;
+
+	KASSERT(size <= PAGE_SIZE, ("mmu_kaccess: %u bytes", size));	/* ...so */
+	for (p = va, i = 0; p < end; p = next, i++) {
+		next = trunc_page(p) + PAGE_SIZE;
+		rv = sim_arch_is_mips(cpu->arch) ?
+		    mmu_ktranslate_mips(cpu, p, store, &frames[i]) :
+		    mmu_ktranslate_amd64(cpu, p, store, &frames[i]);
+		if (rv != MMU_KA_OK)
+			return (rv);
+	}
+	*pa = frames[0] | (va & PAGE_MASK);
+	line = cpu->has_caches ? cpu->l1d.g.line_bytes : PAGE_SIZE;
+	for (p = va; p < end; p += n) {
+		vm_paddr_t ppa = frames[(trunc_page(p) - trunc_page(va)) >> PAGE_SHIFT] |
+		    (p & PAGE_MASK);
+
+		n = (unsigned)MIN(end - p, line - (ppa & (line - 1)));
+		n = (unsigned)MIN((vm_offset_t)n, PAGE_SIZE - (p & PAGE_MASK));
+		cpu->c[store ? CTR_STORES : CTR_LOADS]++;
+		mmu_phys_access(cpu, ppa, n, store);
+	}
+	return (MMU_KA_OK);
 }

@@ -91,6 +91,28 @@ struct mmu_utlb {
 	uint64_t *lru;		/* amd64: the TLB entry's LRU stamp; else NULL */
 };
 
+/*
+ * The stale watch (--bug skip-shootdown): pages whose translation this
+ * CPU's TLB may still hold after a shootdown the pmap skipped.  A watched
+ * page never enters the micro-TLB, so every access to it takes the slow
+ * path, which compares the frame the TLB gave with the one recorded: the
+ * first access through the stale frame logs EV_STALE_TLB; an entry whose
+ * TLB translation was replaced (refill, invalidation, update) leaves the
+ * watch at its next access, or when the pmap invalidates it on this CPU
+ * (mmu_stale_forget).  Normally empty: the slow path then pays one test.
+ */
+#define MMU_STALE_MAX	32
+#define MMU_STALE_NONE	((vm_paddr_t)-1)	/* table_pa: not mapped */
+
+struct mmu_stale {
+	uint64_t vpn;		/* the page, va >> PAGE_SHIFT */
+	uint16_t tag;		/* the MIPS ASID / amd64 PCID it is cached under */
+	bool reported;		/* EV_STALE_TLB already logged for it */
+	bool table_writable;	/* the tables allow stores */
+	vm_paddr_t stale_pa;	/* the frame the TLB entry still maps */
+	vm_paddr_t table_pa;	/* the frame the tables gave, or MMU_STALE_NONE */
+};
+
 struct mmu_cpu {
 	int id;
 	enum sim_arch arch;
@@ -134,6 +156,9 @@ struct mmu_cpu {
 	 * forgotten (UINT64_MAX) by anything else that touches the I-cache. */
 	vm_paddr_t last_fetch_pa;
 	unsigned last_fetch_size, last_fetch_lines;
+	/* The stale watch (see struct mmu_stale): stale[0, nstale). */
+	unsigned nstale;
+	struct mmu_stale stale[MMU_STALE_MAX];
 };
 
 struct prng;
@@ -298,5 +323,66 @@ void mmu_phys_access(struct mmu_cpu *cpu, vm_paddr_t pa, unsigned size, bool sto
  */
 void mmu_icache_sync(struct mmu_cpu *cpu, vm_offset_t va, vm_paddr_t pa,
     uint64_t len, const char *why);
+
+/*
+ * Make the instruction cache of cpu coherent for [pa, pa+len) without an
+ * event or a counter: the I-cache's lines are dropped and, with
+ * writeback_d, the D-cache's dirty lines written back first (the pieces
+ * of pmap_sync_icache after its one logged sync; other CPUs' I-caches).
+ */
+void mmu_icache_flush(struct mmu_cpu *cpu, vm_paddr_t pa, uint64_t len,
+    bool writeback_d);
+
+/*
+ * The stale watch (struct mmu_stale), for the pmap's skipped shootdowns.
+ *  - mmu_stale_watch: cpu's TLB still maps va's page under tag (ASID or
+ *    PCID) to stale_pa although the tables now give table_pa
+ *    (MMU_STALE_NONE: nothing), writable or not.  An access is stale when
+ *    the TLB gives stale_pa and that differs from table_pa, or when it is
+ *    a store through a writable entry the tables made read-only.  A page
+ *    already watched under tag is updated (its report re-armed when the
+ *    stale frame changes).  The micro-TLB is flushed so the page's next
+ *    access takes the slow path.  When the watch is full the oldest entry
+ *    is dropped (XXX: then its stale accesses go unreported).
+ *  - mmu_stale_tables: if va's page is watched under tag, the tables now
+ *    give table_pa (a change that needed no shootdown).
+ *  - mmu_stale_forget: the pages of [sva, eva) under tag leave the watch
+ *    (the pmap invalidated them on this CPU after all).
+ *  - mmu_stale_watched: va's page is watched under tag with stale_pa as
+ *    the stale frame (what pmap_check tolerates).
+ */
+void mmu_stale_watch(struct mmu_cpu *cpu, vm_offset_t va, unsigned tag,
+    vm_paddr_t stale_pa, vm_paddr_t table_pa, bool table_writable);
+void mmu_stale_tables(struct mmu_cpu *cpu, vm_offset_t va, unsigned tag,
+    vm_paddr_t table_pa, bool table_writable);
+void mmu_stale_forget(struct mmu_cpu *cpu, vm_offset_t sva, vm_offset_t eva,
+    unsigned tag);
+bool mmu_stale_watched(const struct mmu_cpu *cpu, vm_offset_t va, unsigned tag,
+    vm_paddr_t stale_pa);
+
+/*
+ * A kernel-mode access of size bytes at va on cpu (the trap entry saving
+ * a trapframe on the kernel stack; guard-page detection).  Each page of
+ * [va, va+size) is translated through cpu's TLB as the kernel would:
+ *  - MIPS: kseg0/kseg1 are unmapped (pa = va & 0x1fffffff); any other
+ *    address needs a matching TLB entry for the current ASID or a global
+ *    one (for a kernel stack: the wired pair); there is no refill here.
+ *  - amd64: a TLB entry (supervisor: U not required; a store needs RW and
+ *    M), else a supervisor walk through CR3 that fills the TLB.
+ * Only when every page translates are the bytes sent through the D-cache
+ * line by line (each line one load or store in the counters); the TLB
+ * lookups cost tlb_hit each, a walk its loads.  The trap entry is never
+ * called and the micro-TLB and host view are not touched.  Returns:
+ */
+#define MMU_KA_OK		0	/* done; *pa = the physical address of va */
+#define MMU_KA_TLB_MISS		1	/* MIPS: no TLB entry matches a page (for
+					   a kernel stack: a machine check) */
+#define MMU_KA_TLB_INVALID	2	/* MIPS: the matching entry's half has V = 0 */
+#define MMU_KA_NOT_MAPPED	3	/* amd64: the walk found a page not present
+					   (a guard page, unmapped KVA, no CR3) */
+#define MMU_KA_PROTECTION	4	/* a store to a page mapped read-only
+					   (MIPS D = 0, amd64 RW = 0) */
+int mmu_kaccess(struct mmu_cpu *cpu, vm_offset_t va, unsigned size, bool store,
+    vm_paddr_t *pa);
 
 #endif

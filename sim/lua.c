@@ -872,8 +872,26 @@ cfg_read(lua_State *L, struct machine_config *c, bool *capture, bool replay)
 		c->overcommit = (unsigned)v;
 	if (cfg_uint(L, 1, "uid", 0, LUA_MAX_UID, &v))
 		c->uid = (uint32_t)v;
-	if (lua_getfield(L, 1, "bugs") != LUA_TNIL)
-		cfg_error(L, "bugs", "not supported yet (no bug switches exist)");
+	/* bugs: a list of teaching knobs, {"skip-shootdown", ...}. */
+	switch (lua_getfield(L, 1, "bugs")) {
+	case LUA_TNIL:
+		break;
+	case LUA_TTABLE:
+		for (lua_Integer i = 1; lua_geti(L, -1, i) != LUA_TNIL; i++) {
+			const char *name = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+
+			if (name == NULL || machine_bug_bit(name) == 0)
+				cfg_error(L, "bugs", "%s: expected \"skip-shootdown\" or "
+				    "\"kstack-overflow\"", name != NULL ? name : luaL_typename(L, -1));
+			c->bugs |= machine_bug_bit(name);
+			lua_pop(L, 1);
+		}
+		lua_pop(L, 1);
+		break;
+	default:
+		cfg_error(L, "bugs", "expected a list of names like {\"skip-shootdown\"}, got %s",
+		    luaL_typename(L, -1));
+	}
 	lua_pop(L, 1);
 	if (cfg_uint(L, 1, "seed", 0, (uint64_t)LUA_MAXINTEGER, &v))
 		c->seed = v;
@@ -1432,6 +1450,11 @@ lm_run(lua_State *L, struct lmachine *lm, uint64_t insns, bool have_insns,
 			lua_pushstring(L, err);
 			return 2;
 		}
+		if (machine_panicked(lm->m)) {
+			lua_pushstring(L, "panic");
+			lua_pushstring(L, err);
+			return 2;
+		}
 		return luaL_error(L, "the simulator failed: %s", err);
 	}
 	lua_pushstring(L, rv == 0 ? "exited" : "paused");
@@ -1575,6 +1598,13 @@ m_config(lua_State *L)
 	set_int(L, "swap", (lua_Integer)c->swap_bytes);
 	set_int(L, "overcommit", c->overcommit);
 	set_int(L, "uid", c->uid);
+	lua_createtable(L, 2, 0);	/* bugs: the knobs' names */
+	for (unsigned bit = 1, n = 0; bit <= MACHINE_BUG_ALL; bit <<= 1)
+		if (c->bugs & bit) {
+			lua_pushstring(L, machine_bug_name(bit));
+			lua_rawseti(L, -2, ++n);
+		}
+	lua_setfield(L, -2, "bugs");
 	lua_createtable(L, 0, 5);
 	if (sim_arch_is_mips(c->arch)) {
 		set_int(L, "entries", c->tlb_entries ? c->tlb_entries :
@@ -2652,7 +2682,7 @@ push_features(lua_State *L)
 	struct stat st;
 	bool fork_prog;
 
-	lua_createtable(L, 0, 6);
+	lua_createtable(L, 0, 8);
 	set_bool(L, "smp", probe_smp());
 	fork_prog = guest_dir(dir, sizeof(dir)) == 0 &&
 	    snprintf(path, sizeof(path), "%s/mips-fork_cow", dir) > 0 &&
@@ -2661,8 +2691,8 @@ push_features(lua_State *L)
 	set_bool(L, "swap", true);	/* machine{swap=, overcommit=} */
 	set_bool(L, "lowmem", true);	/* m:lowmem(), m:pageout() */
 	set_bool(L, "uid", true);	/* machine{uid=}, spawn(..., {uid=}) */
-	/* Not in the kernel yet. */
-	set_bool(L, "ptrace", false);
+	set_bool(L, "ptrace", true);	/* the ptrace system call; p:poke into text */
+	set_bool(L, "bugs", true);	/* machine{bugs = {...}} */
 }
 
 int

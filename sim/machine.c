@@ -21,6 +21,7 @@
 #include "vm/vm_pageout.h"
 #include "vm/ucred.h"
 #include "vm/vm_fault.h"
+#include "vm/vm_kern.h"
 #include "vm/vm_map.h"
 #include "vm/vm_object.h"
 #include "vm/vm_page.h"
@@ -40,7 +41,10 @@ struct machine {
 	struct kern kern;
 	struct cpu_as *running_as;	/* the engine in a slice now, for exact PCs */
 	struct proc *running_proc;	/* whose slice it is (NULL between slices) */
-	int last_pid;			/* the scheduler's round-robin position */
+	uint64_t last_key[MACHINE_MAX_CPUS];	/* per CPU: the thread it ran last
+						   (machine_td_key), round-robin */
+	unsigned next_cpu;		/* whose turn it is */
+	vm_offset_t pcpu_page[MACHINE_MAX_CPUS];	/* per-CPU pages (SMP) */
 	struct cache l2_shared;		/* when cfg.l2_shared */
 	struct din_sink *din;		/* --din, or NULL */
 	uint64_t cpu_ctr[MACHINE_MAX_CPUS][MACHINE_NCTR];
@@ -67,6 +71,7 @@ static struct machine_proc *machine_proc_slot(struct machine *m, int pid);
 
 _Static_assert(MACHINE_NCTR == 1 + MMU_NCTR + 10, "machine counter table size");
 _Static_assert(KERN_NGREGS == CPU_NGREGS, "the kernel's and the CPU's register vectors");
+_Static_assert(KERN_BUG_KSTACK_OVERFLOW == MACHINE_BUG_KSTACK_OVERFLOW, "the kernel's and the machine's knob bits");
 
 const char *const machine_counter_names[MACHINE_NCTR] = {
 	"cycles",
@@ -130,11 +135,12 @@ machine_config_json(const struct machine_config *c)
 	used = (size_t)snprintf(s, cap,
 	    "{\"arch\":\"%s\",\"mem_bytes\":%llu,\"seed\":%llu,\"cpus\":%u,"
 	    "\"tlb_entries\":%u,\"tlb_wired\":%u,\"slice_insns\":%llu,"
-	    "\"max_insns\":%llu,\"swap_bytes\":%llu,\"overcommit\":%u,\"uid\":%u,",
+	    "\"max_insns\":%llu,\"swap_bytes\":%llu,\"overcommit\":%u,\"uid\":%u,"
+	    "\"bugs\":%u,",
 	    sim_arch_name(c->arch), (unsigned long long)c->mem_bytes,
 	    (unsigned long long)c->seed, c->ncpus, c->tlb_entries, c->tlb_wired,
 	    (unsigned long long)c->slice_insns, (unsigned long long)c->max_insns,
-	    (unsigned long long)c->swap_bytes, c->overcommit, (unsigned)c->uid);
+	    (unsigned long long)c->swap_bytes, c->overcommit, (unsigned)c->uid, c->bugs);
 	{
 		const struct { const char *n; const struct cache_geom *g; } cg[] = {
 			{ "l1i", &c->l1i }, { "l1d", &c->l1d }, { "l2", &c->l2 },
@@ -167,10 +173,47 @@ machine_config_json(const struct machine_config *c)
 
 /* ---- the kernel's view of the hardware ----------------------------- */
 
+/* A thread's saved registers while another thread holds the engine. */
+struct machine_tdctx {
+	struct cpu_ctx *ctx;
+	uint64_t pc;
+};
+
+/*
+ * The engine of td's address space, holding td's registers: threads of
+ * one process share the engine, so the one loaded is saved (its whole
+ * context, PC included) and td's loaded, lazily, only when another
+ * thread's registers are wanted.  td->hwctx is what kern_thread_create
+ * made (hw_ctx_save) or what a switch saved.
+ */
 static struct cpu_as *
 td_as(struct thread *td)
 {
-	return td->p->hw;
+	struct proc *p = td->p;
+	struct cpu_as *as = p->hw;
+
+	if (p->hw_td == td || as == NULL)
+		return as;
+	if (p->hw_td != NULL && !p->hw_td->exited) {
+		struct machine_tdctx *save = malloc(sizeof(*save));
+
+		if (save == NULL || (save->ctx = cpu_ctx_alloc(as)) == NULL)
+			panic("machine: out of host memory saving thread %d", p->hw_td->tid);
+		save->pc = cpu_reg_get(as, GREG_PC);
+		KASSERT(p->hw_td->hwctx == NULL, ("thread %d saved twice", p->hw_td->tid));
+		p->hw_td->hwctx = save;
+	}
+	if (td->hwctx != NULL) {
+		struct machine_tdctx *load = td->hwctx;
+
+		cpu_ctx_load(as, load->ctx);
+		cpu_reg_set(as, GREG_PC, load->pc);
+		cpu_ctx_free(load->ctx);
+		free(load);
+		td->hwctx = NULL;
+	}
+	p->hw_td = td;
+	return as;
 }
 
 static uint64_t
@@ -214,6 +257,51 @@ machine_prefault(struct proc *p)
 		}
 	}
 	return 0;
+}
+
+static int
+region_cmp(const void *a, const void *b)
+{
+	const struct cpu_region *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/*
+ * --bug skip-shootdown: a page unmapped while another CPU's TLB kept its
+ * translation must still reach the MMU model when that CPU touches it
+ * (the stale entry answers, as real hardware would), not fault in
+ * Unicorn for lack of a region.  So every page some CPU's stale watch
+ * holds, outside the map's entries, gets a one-page region.  The
+ * returned array has room for them (realloc'ed); the new count.
+ */
+static int
+machine_stale_regions(struct machine *m, struct cpu_region **rp, int n)
+{
+	struct cpu_region *r = *rp;
+	int cap = n;
+
+	for (unsigned c = 0; c < m->cfg.ncpus; c++)
+		cap += (int)m->cpus[c].nstale;
+	if (cap == n || (r = realloc(r, sizeof(*r) * ((size_t)cap + 1))) == NULL)
+		return n;
+	*rp = r;
+	for (unsigned c = 0; c < m->cfg.ncpus; c++)
+		for (unsigned i = 0; i < m->cpus[c].nstale; i++) {
+			vm_offset_t va = (vm_offset_t)m->cpus[c].stale[i].vpn << PAGE_SHIFT;
+			bool covered = false;
+
+			for (int j = 0; j < n && !covered; j++)
+				covered = va >= r[j].start && va < r[j].end;
+			if (covered)
+				continue;
+			r[n].start = va;
+			r[n].end = va + PAGE_SIZE;
+			r[n].prot = VM_PROT_READ | VM_PROT_WRITE;
+			n++;
+		}
+	qsort(r, (size_t)n, sizeof(*r), region_cmp);
+	return n;
 }
 
 /* The engine's regions follow the process's map entries. */
@@ -260,6 +348,8 @@ hw_map_changed(void *arg, struct proc *p)
 		r[n].prot = e->protection;
 		n++;
 	}
+	if (m->cfg.bugs & MACHINE_BUG_SKIP_SHOOTDOWN)
+		n = machine_stale_regions(m, &r, n);
 	if (m->running_proc == p)
 		m->running_as = p->hw;	/* execve made a new engine mid-call */
 	rv = cpu_as_set_regions(p->hw, r, n, err, sizeof(err));
@@ -290,6 +380,7 @@ hw_engine_drop(void *arg, struct proc *p)
 		m->running_as = NULL;
 	cpu_as_destroy(p->hw);
 	p->hw = NULL;
+	p->hw_td = NULL;
 }
 
 /*
@@ -305,6 +396,7 @@ hw_fork(void *arg, struct proc *parent, struct proc *child)
 
 	if (hw_map_changed(arg, child) != 0)
 		return -1;
+	child->hw_td = child->td;
 	ctx = cpu_ctx_alloc(parent->hw);
 	if (ctx == NULL)
 		return -1;
@@ -328,25 +420,46 @@ hw_gregs_set(void *arg, struct thread *td, const uint64_t *v)
 	cpu_gregs_set(td_as(td), v);
 }
 
+/* Snapshots (signal frames, a new thread's registers) are machine_tdctx
+ * too: the whole context and the PC. */
 static void *
 hw_ctx_save(void *arg, struct thread *td)
 {
+	struct cpu_as *as = td_as(td);
+	struct machine_tdctx *c = malloc(sizeof(*c));
+
 	(void)arg;
-	return cpu_ctx_alloc(td_as(td));
+	if (c == NULL)
+		return NULL;
+	if ((c->ctx = cpu_ctx_alloc(as)) == NULL) {
+		free(c);
+		return NULL;
+	}
+	c->pc = cpu_reg_get(as, GREG_PC);
+	return c;
 }
 
 static void
 hw_ctx_restore(void *arg, struct thread *td, const void *ctx)
 {
+	struct cpu_as *as = td_as(td);
+	const struct machine_tdctx *c = ctx;
+
 	(void)arg;
-	cpu_ctx_load(td_as(td), ctx);
+	cpu_ctx_load(as, c->ctx);
+	cpu_reg_set(as, GREG_PC, c->pc);
 }
 
 static void
 hw_ctx_free(void *arg, void *ctx)
 {
+	struct machine_tdctx *c = ctx;
+
 	(void)arg;
-	cpu_ctx_free(ctx);
+	if (c == NULL)
+		return;
+	cpu_ctx_free(c->ctx);
+	free(c);
 }
 
 static void
@@ -375,6 +488,16 @@ hw_icache_sync(void *arg, struct thread *td, vm_offset_t va, size_t len)
 			mmu_icache_sync(&m->cpus[i], va, pa, len, "sigtramp");
 	}
 	cpu_code_changed(td_as(td), va, len);
+}
+
+/* The kernel changed instruction bytes of p's space (proc_rwmem): the
+ * engine drops what it translated from those pages. */
+static void
+hw_code_changed(void *arg, struct proc *p, vm_offset_t va, size_t len)
+{
+	(void)arg;
+	if (p->hw != NULL)
+		cpu_code_changed(p->hw, va, len);
 }
 
 static void
@@ -407,6 +530,7 @@ static const struct kern_hw_ops machine_hw_ops = {
 	.ctx_restore = hw_ctx_restore,
 	.ctx_free = hw_ctx_free,
 	.icache_sync = hw_icache_sync,
+	.code_changed = hw_code_changed,
 	.set_precise = hw_set_precise,
 	.console = hw_console,
 };
@@ -457,12 +581,17 @@ machine_config_check(const struct machine_config *c, char *err, size_t errlen)
 			return -1;
 		}
 	}
-	if (c->ncpus != 1) {
-		snprintf(err, errlen, "%u CPUs: only 1 is supported so far", c->ncpus);
+	if (c->ncpus < 1 || c->ncpus > MACHINE_MAX_CPUS) {
+		snprintf(err, errlen, "%u CPUs: must be 1 to %d", c->ncpus, MACHINE_MAX_CPUS);
+		return -1;
+	}
+	if (c->bugs & ~(unsigned)MACHINE_BUG_ALL) {
+		snprintf(err, errlen, "unknown teaching knob bits %#x", c->bugs);
 		return -1;
 	}
 	if (sim_arch_is_mips(c->arch) ? (c->tlb_entries > TLB_MIPS_MAX_ENTRIES ||
-	    c->tlb_wired >= (c->tlb_entries ? c->tlb_entries : 48)) :
+	    (c->tlb_entries != 0 && c->tlb_entries < 4) ||
+	    c->tlb_wired + 2 >= (c->tlb_entries ? c->tlb_entries : 48)) :
 	    c->tlb_entries > TLB_AMD64_MAX_ENTRIES || c->tlb_wired != 0) {
 		snprintf(err, errlen, "TLB of %u entries (%u wired): out of range",
 		    c->tlb_entries, c->tlb_wired);
@@ -540,8 +669,12 @@ machine_create(struct machine **out, const struct machine_config *c,
 		return -1;
 	}
 	for (unsigned i = 0; i < c->ncpus; i++) {
+		/* MIPS: the kernel wires its kstack (and per-CPU) entries. */
+		unsigned wired = sim_arch_is_mips(c->arch) ?
+		    MAX(c->tlb_wired, pmap_mips_wired_needed((int)c->ncpus)) : 0;
+
 		mmu_cpu_init(&m->cpus[i], (int)i, c->arch, &m->pm, &m->cfg.cost,
-		    &m->prng, c->tlb_entries, c->tlb_wired);
+		    &m->prng, c->tlb_entries, wired);
 		if (mmu_cpu_caches(&m->cpus[i], &c->l1i, &c->l1d, &c->l2,
 		    c->l2_shared ? &m->l2_shared : NULL) != 0) {
 			snprintf(err, errlen, "out of host memory for the caches");
@@ -563,10 +696,23 @@ machine_create(struct machine **out, const struct machine_config *c,
 	pmach.cpus = m->cpu_ptrs;
 	pmach.ncpus = (int)c->ncpus;
 	pmap_bootstrap(&pmach);
+	pmap_set_skip_shootdown((c->bugs & MACHINE_BUG_SKIP_SHOOTDOWN) != 0);
+	vm_kern_init();
+	/* SMP: each CPU's per-CPU page (MIPS: wired entry 1). */
+	for (unsigned i = 0; c->ncpus > 1 && i < c->ncpus; i++) {
+		m->pcpu_page[i] = kmem_alloc(kernel_map, PAGE_SIZE);
+		if (m->pcpu_page[i] == 0) {
+			snprintf(err, errlen, "no memory for the per-CPU pages");
+			machine_destroy(m);
+			return -1;
+		}
+		pmap_pcpu_set(&m->cpus[i], m->pcpu_page[i]);
+	}
 	kern_init(&m->kern, c->arch, &m->pm, &m->prng, &machine_hw_ops, m, c->root);
 	/* Every limit that depends on memory, from what is free now. */
 	kern_limits_init(&m->kern, ptoa((uint64_t)vm_phys_free_count()));
 	m->kern.spawn_uid = c->uid;
+	m->kern.bugs = c->bugs;
 	m->kern.clock_cycles = &m->cpus[0].cycles;
 	m->kern.cpus = m->cpu_ptrs;
 	m->kern.ncpus = (int)c->ncpus;
@@ -591,6 +737,10 @@ machine_destroy(struct machine *m)
 			hw_engine_drop(m, p);
 	}
 	kern_fini(&m->kern);
+	for (unsigned i = 0; i < m->cfg.ncpus; i++)
+		if (m->pcpu_page[i] != 0)
+			kmem_free(kernel_map, m->pcpu_page[i], PAGE_SIZE);
+	vm_kern_fini();
 	for (unsigned i = 0; i < m->cfg.ncpus; i++)
 		mmu_cpu_fini(&m->cpus[i]);
 	cache_fini(&m->l2_shared);
@@ -697,6 +847,41 @@ machine_trap_signal(struct machine *m, int trapno, const char **why)
 	}
 }
 
+#define MIPS_BLOCK_MAX_INSNS	512	/* qemu's TCG_MAX_INSNS: a block's length */
+
+/*
+ * MIPS `break`: Unicorn reports it with the block's start (stop->pc) and
+ * leaves the PC register at whatever its last system call set, so find
+ * the break (SPECIAL, funct 0x0d; it ends its block) from the block's
+ * start, make it the thread's PC (Linux: epc == the break) and return it;
+ * a handler or a debugger sees the instruction that trapped.  Other
+ * traps, or no break found: stop->pc.  XXX: conditional traps (teq...)
+ * keep the block start (an earlier one of the block may not have fired).
+ */
+static uint64_t
+machine_break_pc(struct machine *m, struct thread *td, const struct cpu_stop *stop)
+{
+	bool be = m->cfg.arch == ARCH_MIPS;
+
+	if (m->cfg.arch == ARCH_AMD64 || (stop->trapno != 9 && stop->trapno != 18))
+		return stop->pc;
+	for (int i = 0; i < MIPS_BLOCK_MAX_INSNS; i++) {
+		uint64_t va = stop->pc + 4 * (uint64_t)i;
+		uint8_t b[4];
+		uint32_t w;
+
+		if (machine_peek(m, td->p->pid, va, b, sizeof(b), NULL) != 0)
+			break;
+		w = be ? (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3] :
+		    (uint32_t)b[3] << 24 | (uint32_t)b[2] << 16 | (uint32_t)b[1] << 8 | b[0];
+		if ((w >> 26) == 0 && (w & 0x3f) == 0x0d) {
+			cpu_reg_set(td_as(td), GREG_PC, va);
+			return va;
+		}
+	}
+	return stop->pc;
+}
+
 static void
 machine_after_stop(struct machine *m, struct thread *td, struct mmu_cpu *cpu,
     const struct cpu_stop *stop)
@@ -732,7 +917,7 @@ machine_after_stop(struct machine *m, struct thread *td, struct mmu_cpu *cpu,
 		break;
 	case CPU_STOP_TRAP:
 		sig = machine_trap_signal(m, stop->trapno, &why);
-		kern_trap_other(k, td, sig, stop->pc, why);
+		kern_trap_other(k, td, sig, machine_break_pc(m, td, stop), why);
 		break;
 	case CPU_STOP_ERROR:
 		kern_trap_other(k, td, KSIGILL, stop->pc, stop->msg);
@@ -768,31 +953,55 @@ machine_attribute(struct machine *m, int cpu, int pid, const uint64_t *before)
 	}
 }
 
+/* A thread's place in the round-robin order: (pid, tid). */
+static uint64_t
+machine_td_key(const struct thread *td)
+{
+	return (uint64_t)(uint32_t)td->p->pid << 32 | (uint32_t)td->tid;
+}
+
 /*
- * The next thread to run: the runnable process (alive, not asleep) with
- * the lowest pid above the last one run, wrapping around (round-robin in
- * pid order).  NULL when none can run.
+ * The next thread for cpu: among the runnable threads that are not the
+ * current thread of another CPU (a thread stays on the CPU that ran it
+ * while that CPU has nothing else: affinity), the one with the lowest
+ * (pid, tid) above the one cpu ran last, wrapping around.  NULL when cpu
+ * has nothing to run; *any says whether some thread is runnable at all.
  */
-static struct proc *
-machine_pick(struct machine *m)
+static struct thread *
+machine_pick(struct machine *m, int cpu, bool *any)
 {
 	struct kern *k = &m->kern;
-	struct proc *first = NULL, *next = NULL;
+	struct thread *first = NULL, *next = NULL;
+	uint64_t last = m->last_key[cpu];
 
+	*any = false;
 	for (int i = 0; i < k->nprocs; i++) {
 		struct proc *q = k->procs[i];
 
-		if (q == NULL || q->exited || q->td->wchan != NULL)
+		if (q == NULL || q->exited)
 			continue;
-		if (first == NULL || q->pid < first->pid)
-			first = q;
-		if (q->pid > m->last_pid && (next == NULL || q->pid < next->pid))
-			next = q;
+		for (struct thread *td = q->threads; td != NULL; td = td->next) {
+			bool elsewhere = false;
+			uint64_t key;
+
+			if (!kern_td_runnable(td))
+				continue;
+			*any = true;
+			for (unsigned c = 0; c < m->cfg.ncpus && !elsewhere; c++)
+				elsewhere = (int)c != cpu && k->curthread[c] == td;
+			if (elsewhere)
+				continue;
+			key = machine_td_key(td);
+			if (first == NULL || key < machine_td_key(first))
+				first = td;
+			if (key > last && (next == NULL || key < machine_td_key(next)))
+				next = td;
+		}
 	}
 	return next != NULL ? next : first;
 }
 
-/* Every live process sleeps: say who waits for what, and end them. */
+/* Every live thread sleeps: say who waits for what, and end them. */
 static void
 machine_deadlock(struct machine *m, char *err, size_t errlen)
 {
@@ -805,8 +1014,16 @@ machine_deadlock(struct machine *m, char *err, size_t errlen)
 
 		if (q == NULL || q->exited)
 			continue;
-		used += (size_t)snprintf(err + used, errlen - used, " pid %d (%s)", q->pid,
-		    q->td->wmesg != NULL ? q->td->wmesg : "?");
+		for (struct thread *td = q->threads; td != NULL && used < errlen; td = td->next) {
+			if (td->exited)
+				continue;
+			if (td == q->td)
+				used += (size_t)snprintf(err + used, errlen - used, " pid %d (%s)",
+				    q->pid, td->wmesg != NULL ? td->wmesg : "?");
+			else
+				used += (size_t)snprintf(err + used, errlen - used,
+				    " tid %d (%s)", td->tid, td->wmesg != NULL ? td->wmesg : "?");
+		}
 	}
 	for (int pid = 1; pid < k->nextpid; pid++) {
 		struct proc *q = kern_pfind(k, pid);
@@ -816,22 +1033,56 @@ machine_deadlock(struct machine *m, char *err, size_t errlen)
 	}
 }
 
+/* End every live process (the run is over: a limit or a panic). */
+static void
+machine_kill_all(struct machine *m)
+{
+	struct kern *k = &m->kern;
+
+	for (int i = 0; i < k->nprocs; i++)
+		if (k->procs[i] != NULL && !k->procs[i]->exited)
+			kern_exit(k, k->procs[i], KSIGKILL);
+}
+
+/* Make td cpu's current thread: its address space (pmap_activate: MIPS
+ * ASID, amd64 CR3/PCID) and its kernel stack (MIPS wired entry 0). */
+static void
+machine_switch(struct machine *m, struct mmu_cpu *cpu, struct thread *td)
+{
+	struct kern *k = &m->kern;
+
+	if (k->curthread[cpu->id] == td)
+		return;
+	k->curthread[cpu->id] = td;
+	pmap_activate(td->p->vm->pmap, cpu);
+	pmap_kstack_switch(cpu, td->kstack.kva);
+	td->lastcpu = cpu->id;
+}
+
 int
 machine_run(struct machine *m, char *err, size_t errlen)
 {
 	struct kern *k = &m->kern;
+	unsigned idle = 0;	/* CPUs in a row that found nothing to run */
 
 	for (;;) {
 		struct proc *p;
 		struct thread *td;
-		struct mmu_cpu *cpu = &m->cpus[0];
+		struct mmu_cpu *cpu;
 		struct cpu_stop stop;
 		struct event_context *ec = event_context();
 		uint64_t before[MACHINE_NCTR];
+		bool any;
 
 		kern_collect(k);
-		p = machine_pick(m);
-		if (p == NULL) {
+		if (k->panicked) {
+			snprintf(err, errlen, "kernel panic: %s", k->panicmsg);
+			machine_kill_all(m);
+			return -1;
+		}
+		cpu = &m->cpus[m->next_cpu];
+		td = machine_pick(m, cpu->id, &any);
+		if (!any) {
 			if (kern_deadlocked(k)) {
 				machine_deadlock(m, err, errlen);
 				return -1;
@@ -847,29 +1098,35 @@ machine_run(struct machine *m, char *err, size_t errlen)
 		if (m->cfg.max_insns && machine_insns(m) >= m->cfg.max_insns) {
 			snprintf(err, errlen, "instruction limit (%llu) reached",
 			    (unsigned long long)m->cfg.max_insns);
-			for (int i = 0; i < k->nprocs; i++)
-				if (k->procs[i] != NULL && !k->procs[i]->exited)
-					kern_exit(k, k->procs[i], KSIGKILL);
+			machine_kill_all(m);
 			return -1;
 		}
-		m->last_pid = p->pid;
-		td = p->td;
-		/* A new thread, or a new address space (execve). */
-		if (k->curthread[cpu->id] != td) {
-			k->curthread[cpu->id] = td;
-			pmap_activate(p->vm->pmap, cpu);
+		m->next_cpu = (m->next_cpu + 1) % m->cfg.ncpus;
+		if (td == NULL) {
+			/* This CPU idles this turn; another one holds the
+			 * runnable threads. */
+			KASSERT(++idle <= m->cfg.ncpus, ("machine_run: no CPU can run"));
+			continue;
 		}
+		idle = 0;
+		p = td->p;
+		m->last_key[cpu->id] = machine_td_key(td);
 		ec->cpu = cpu->id;
 		ec->pid = p->pid;
 		ec->tid = td->tid;
 		ec->cycles = &cpu->cycles;
-		m->running_as = p->hw;
+		machine_switch(m, cpu, td);
+		m->running_as = td_as(td);
 		m->running_proc = p;
 		machine_counters(m, before);
+		/* Another CPU may have made the shared host view show its
+		 * own translations: this CPU's micro-TLB must not trust it. */
+		if (m->cfg.ncpus > 1)
+			mmu_utlb_flush(cpu);
 		/* Back to user mode: signals posted by others (kill, SIGCHLD)
 		 * are acted on first. */
 		kern_deliver_signals(k, td);
-		if (!p->exited && td->wchan == NULL) {
+		if (kern_td_runnable(td)) {
 			cpu_run(p->hw, cpu, MIN(m->cfg.max_insns == 0 ? m->cfg.slice_insns :
 			    MIN(m->cfg.slice_insns, m->cfg.max_insns - machine_insns(m)),
 			    m->pause_at == 0 ? UINT64_MAX : m->pause_at - machine_insns(m)), &stop);
@@ -1377,18 +1634,25 @@ machine_poke(struct machine *m, int pid, uint64_t va, const void *buf, size_t le
 {
 	struct proc *p = machine_find_proc(m, pid);
 	struct event_context *ec = event_context(), saved;
+	struct ucred *cred;
 	int rv = 0;
 
 	if (p == NULL || p->exited)
 		return -ESRCH;
-	/* Faults taken on the way are the target process's. */
+	/* Faults taken on the way are the target process's, and so is the
+	 * charge for a private copy. */
+	cred = ucred_current();
+	ucred_set_current(p->cred);
 	saved = *ec;
 	ec->pid = p->pid;
-	ec->tid = p->td != NULL ? p->td->tid : p->pid;
+	ec->tid = p->td != NULL ? p->td->tid : p->pid;	/* the leader */
 	for (size_t done = 0; done < len; ) {
 		size_t n = MIN(len - done, PAGE_SIZE - ((va + done) & PAGE_MASK));
 
-		if (copyout(p, (const uint8_t *)buf + done, va + done, n) != 0) {
+		/* As a debugger writes (proc_rwmem): read-only text gets a
+		 * private copy, the I-cache and the engine are told. */
+		if (proc_rwmem(&m->kern, p, va + done, (uint8_t *)buf + done, n,
+		    true) != 0) {
 			if (bad != NULL)
 				*bad = va + done;
 			rv = -EFAULT;
@@ -1397,6 +1661,7 @@ machine_poke(struct machine *m, int pid, uint64_t va, const void *buf, size_t le
 		done += n;
 	}
 	*ec = saved;
+	ucred_set_current(cred);
 	return rv;
 }
 
@@ -1464,4 +1729,30 @@ machine_kern_pids(const struct machine *m, int *pids, int max)
 			pids[j - 1] = t;
 		}
 	return n;
+}
+
+unsigned
+machine_bug_bit(const char *name)
+{
+	if (strcmp(name, "skip-shootdown") == 0)
+		return MACHINE_BUG_SKIP_SHOOTDOWN;
+	if (strcmp(name, "kstack-overflow") == 0)
+		return MACHINE_BUG_KSTACK_OVERFLOW;
+	return 0;
+}
+
+const char *
+machine_bug_name(unsigned bit)
+{
+	switch (bit) {
+	case MACHINE_BUG_SKIP_SHOOTDOWN: return "skip-shootdown";
+	case MACHINE_BUG_KSTACK_OVERFLOW: return "kstack-overflow";
+	default: return NULL;
+	}
+}
+
+bool
+machine_panicked(const struct machine *m)
+{
+	return m->kern.panicked;
 }

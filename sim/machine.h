@@ -20,9 +20,9 @@ struct machine_config {
 	enum sim_arch arch;
 	uint64_t mem_bytes;		/* physical memory, multiple of 4 KiB */
 	uint64_t seed;
-	unsigned ncpus;			/* 1 for now */
+	unsigned ncpus;			/* 1..MACHINE_MAX_CPUS */
 	unsigned tlb_entries;		/* 0: the arch default */
-	unsigned tlb_wired;		/* MIPS */
+	unsigned tlb_wired;		/* MIPS: at least the kernel's (1 UP, 2 SMP; 0 = that) */
 	uint64_t slice_insns;		/* instructions per scheduling slice */
 	uint64_t max_insns;		/* stop the run after this many (0: no limit) */
 	struct cost_table cost;
@@ -37,7 +37,17 @@ struct machine_config {
 	unsigned overcommit;		/* swap accounting bits (--overcommit;
 					   vm/swap_pager.h SWAP_RESERVE_*) */
 	uint32_t uid;			/* the user id the first program runs as (--uid) */
+	unsigned bugs;			/* teaching knobs, MACHINE_BUG_* (--bug NAME) */
 };
+
+/* Teaching knobs: deliberate kernel bugs whose effect a lab shows. */
+#define MACHINE_BUG_SKIP_SHOOTDOWN	0x1	/* "skip-shootdown": no remote TLB invalidation */
+#define MACHINE_BUG_KSTACK_OVERFLOW	0x2	/* "kstack-overflow": write(2) puts a
+						   12 KiB buffer on the kernel stack */
+#define MACHINE_BUG_ALL			0x3
+/* The bit of a knob's name, or 0; the name of one bit. */
+unsigned machine_bug_bit(const char *name);
+const char *machine_bug_name(unsigned bit);
 
 /* Defaults for arch (64 MiB, seed 1, 1 CPU, default TLB, 10000-insn slices). */
 void machine_config_defaults(struct machine_config *c, enum sim_arch arch);
@@ -72,6 +82,9 @@ int machine_spawn(struct machine *m, const char *path, const uint8_t *image,
 /* Run until every process has exited (or max_insns).  Returns 0, or -1
  * with a message when the simulator itself failed. */
 int machine_run(struct machine *m, char *err, size_t errlen);
+
+/* The kernel panicked (machine_run returned -1 "kernel panic: ..."). */
+bool machine_panicked(const struct machine *m);
 
 /* The shell-style exit status of p: its exit code, or 128 + signal. */
 int machine_exit_status(const struct proc *p);
@@ -195,12 +208,14 @@ int machine_cpu_pid(const struct machine *m, int cpu);
 int machine_peek(struct machine *m, int pid, uint64_t va, void *buf, size_t len,
     uint64_t *bad);
 /*
- * Write len bytes at va of pid's address space as the kernel's copyout
- * does: a page that is absent or not writable yet (copy-on-write) is
- * faulted in for writing first (events are the process's), a page the
- * map does not let the process write is refused.  0, -ESRCH or -EFAULT
- * with *bad.  XXX: a debugger's write to read-only text (ptrace) comes
- * with ptrace.
+ * Write len bytes at va of pid's address space as a debugger does
+ * (proc_rwmem, ptrace's POKE): a page that is absent or not writable yet
+ * (copy-on-write) is faulted in for writing first (events are the
+ * process's); read-only text whose entry is private (or may be made
+ * writable) gets a private copy that stays read-only for the process,
+ * and an executable range is synced for the I-cache; a page the map
+ * does not let the process read, or that can never be written, is
+ * refused.  0, -ESRCH or -EFAULT with *bad.
  */
 int machine_poke(struct machine *m, int pid, uint64_t va, const void *buf, size_t len,
     uint64_t *bad);

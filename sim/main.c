@@ -10,7 +10,8 @@
  *
  * Exit status of `exec`: the program's (its exit code, or 128 + the
  * signal that killed it); 2 for a usage error, an unloadable program or a
- * simulator failure.  Of `run`: 0, 1 (an assert in the script failed),
+ * simulator failure; 3 when the simulated kernel panicked (a teaching
+ * knob's kernel-stack overflow...: the trace is complete, status failed).  Of `run`: 0, 1 (an assert in the script failed),
  * 2 (any other error).  The trace tools: 0, 1 (a difference), 2 (error).
  */
 #include "mmu/cost.h"
@@ -55,7 +56,10 @@ usage(FILE *f)
 	    "  --sample-cycles K  trace: counter samples every K cycles (default 1000000, 0: final only)\n"
 	    "  --root DIR         the host directory the guest sees as / (read-only)\n"
 	    "  --tlb-entries N    TLB entries (MIPS default 48, amd64 64)\n"
-	    "  --tlb-wired N      MIPS wired TLB entries (default 0)\n"
+	    "  --tlb-wired N      MIPS wired TLB entries (at least the kernel's: 1, 2 on SMP)\n"
+	    "  --cpus N           CPUs, 1 to 64 (default 1)\n"
+	    "  --bug NAME         a teaching knob (a deliberate kernel bug): skip-shootdown,\n"
+	    "                     kstack-overflow; may be repeated\n"
 	    "  --slice N          instructions per scheduling slice (default 10000)\n"
 	    "  --max-insns N      stop after N instructions (default: no limit)\n"
 	    "  --l1i G, --l1d G, --l2 G   cache geometry SIZE/ASSOC/LINE[/lru|plru|fifo],\n"
@@ -76,7 +80,8 @@ struct options {
 	struct machine_config cfg;
 	bool set_mem, set_seed, set_tlb, set_wired, set_slice, set_max;
 	uint64_t mem, seed, slice, max_insns, sample_cycles;
-	uint64_t swap, overcommit, uid;
+	uint64_t swap, overcommit, uid, cpus;
+	unsigned bugs;
 	unsigned tlb, wired;
 	const char *costs[64];
 	int ncosts;
@@ -156,6 +161,19 @@ parse_options(int argc, char **argv, int i, struct options *o)
 				    "(bits 1, 2, 4)\n", v);
 				return -1;
 			}
+		} else if (strcmp(a, "--cpus") == 0) {
+			if (parse_u64(v, &o->cpus) != 0 || o->cpus < 1 || o->cpus > MACHINE_MAX_CPUS) {
+				fprintf(stderr, "vmsim: --cpus %s: expected 1 to %d\n", v,
+				    MACHINE_MAX_CPUS);
+				return -1;
+			}
+		} else if (strcmp(a, "--bug") == 0) {
+			if (machine_bug_bit(v) == 0) {
+				fprintf(stderr, "vmsim: --bug %s: unknown (skip-shootdown, "
+				    "kstack-overflow)\n", v);
+				return -1;
+			}
+			o->bugs |= machine_bug_bit(v);
 		} else if (strcmp(a, "--uid") == 0) {
 			if (parse_u64(v, &o->uid) != 0 || o->uid >= 0xffffffffull) {
 				fprintf(stderr, "vmsim: --uid %s: not a user id\n", v);
@@ -236,6 +254,9 @@ build_config(struct options *o, enum sim_arch arch)
 	c->swap_bytes = o->swap;
 	c->overcommit = (unsigned)o->overcommit;
 	c->uid = (uint32_t)o->uid;
+	if (o->cpus != 0)
+		c->ncpus = (unsigned)o->cpus;
+	c->bugs = o->bugs;
 	if (o->set_seed)
 		c->seed = o->seed;
 	if (o->set_tlb)

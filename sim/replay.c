@@ -126,6 +126,7 @@ replay_config(sqlite3 *db, const char *json, enum sim_arch arch,
 		{ "swap_bytes", offsetof(struct machine_config, swap_bytes), 8 },
 		{ "overcommit", offsetof(struct machine_config, overcommit), 4 },
 		{ "uid", offsetof(struct machine_config, uid), 4 },
+		{ "bugs", offsetof(struct machine_config, bugs), 4 },
 #define GEOM(n) \
 		{ #n ".size_bytes", offsetof(struct machine_config, n.size_bytes), 4 }, \
 		{ #n ".assoc", offsetof(struct machine_config, n.assoc), 4 }, \

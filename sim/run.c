@@ -275,7 +275,7 @@ run_program(struct run_spec *s, bool *traced_ok)
 	status = machine_exit_status(p);
 	if (runrv != 0) {
 		fprintf(stderr, "vmsim: %s\n", err);
-		status = 2;
+		status = machine_panicked(m) ? 3 : 2;
 	}
 	machine_counters(m, tot);
 	if (!s->quiet)

@@ -30,6 +30,11 @@ struct pmap_machine pmap_mach;
 struct pmap_pcpu pmap_pcpu[PMAP_MAXCPU];
 static const struct pmap_ops *pmap_ops;
 
+struct pmap kernel_pmap_store;
+vm_offset_t pmap_kva_min, pmap_kva_max;	/* set by the MD bootstrap */
+bool pmap_skip_sd;			/* --bug skip-shootdown */
+static const char *pmap_cur_reason = "other";
+
 /*
  * Take over the machine: remember its memory and CPUs, forget any
  * previous machine's per-CPU state, and select the implementation for
@@ -52,6 +57,8 @@ pmap_bootstrap(const struct pmap_machine *mach)
 		    mach->cpus[i] != NULL ? mach->cpus[i]->id : -1));
 	}
 	memset(pmap_pcpu, 0, sizeof(pmap_pcpu));
+	memset(&kernel_pmap_store, 0, sizeof(kernel_pmap_store));
+	pmap_cur_reason = "other";
 	pmap_ops = sim_arch_is_mips(mach->arch) ? &pmap_mips_ops : &pmap_amd64_ops;
 	pmap_ops->bootstrap();
 }
@@ -271,6 +278,13 @@ pmap_prot(struct pmap *pmap, vm_offset_t va)
 }
 
 void
+pmap_deactivate_all(struct pmap *pmap)
+{
+	KASSERT(pmap != NULL && pmap != kernel_pmap, ("pmap_deactivate_all: %p", (void *)pmap));
+	pmap_md()->deactivate_all(pmap);
+}
+
+void
 pmap_activate(struct pmap *pmap, struct mmu_cpu *cpu)
 {
 	KASSERT(pmap != NULL, ("pmap_activate: NULL pmap"));
@@ -439,4 +453,200 @@ pmap_check(struct pmap *pmap, char *msg, size_t msglen)
 		return (-1);
 	}
 	return (0);
+}
+
+/* ---- SMP: the shootdown rendezvous ---- */
+
+const char *
+pmap_reason_set(const char *reason)
+{
+	const char *old = pmap_cur_reason;
+
+	pmap_cur_reason = reason != NULL ? reason : "other";
+	return (old);
+}
+
+const char *
+pmap_reason(void)
+{
+	return (pmap_cur_reason);
+}
+
+void
+pmap_set_skip_shootdown(bool on)
+{
+	pmap_skip_sd = on;
+}
+
+bool
+pmap_skip_shootdown(void)
+{
+	return (pmap_skip_sd);
+}
+
+int
+pmap_initiator(void)
+{
+	int c = event_context()->cpu;
+
+	return (c >= 0 && c < pmap_mach.ncpus ? c : 0);
+}
+
+uint64_t
+pmap_all_cpus(void)
+{
+	return (pmap_mach.ncpus == 64 ? ~(uint64_t)0 :
+	    PMAP_CPUBIT(pmap_mach.ncpus) - 1);
+}
+
+/*
+ * The rendezvous (DESIGN.md 5): one EV_SHOOTDOWN for the operation (type
+ * the reason; the kernel pmap's default reason is "kernel"), then for
+ * each remote target an EV_IPI, cost.ipi_send charged to the initiator
+ * and cost.ipi_recv to the target; then every CPU in sd->cpus runs
+ * sd->invalidate, the initiator first, before the caller continues.  With
+ * --bug skip-shootdown (user pmaps) no IPI is sent: the remote CPUs run
+ * sd->skipped instead and keep their entries.
+ */
+void
+pmap_shootdown(const struct pmap_sd *sd)
+{
+	static const char *const kinds[] = {
+		[PMAP_SD_PAGE] = "page", [PMAP_SD_RANGE] = "range",
+		[PMAP_SD_ALL] = "all",
+	};
+	int self = pmap_initiator(), c;
+	uint64_t remote = sd->cpus & ~PMAP_CPUBIT(self);
+	bool skip = pmap_skip_sd && sd->skipped != NULL && remote != 0;
+	const char *reason = pmap_cur_reason;
+	struct mmu_cpu *ic = pmap_cpu(self), *tc;
+	struct event ev;
+
+	KASSERT((sd->cpus & ~pmap_all_cpus()) == 0,
+	    ("pmap_shootdown: cpus %#llx", (unsigned long long)sd->cpus));
+	if (sd->pmap == kernel_pmap && strcmp(reason, "other") == 0)
+		reason = "kernel";
+	ev = event_make(EV_SHOOTDOWN, reason, sd->sva);
+	snprintf(ev.detail, sizeof(ev.detail), "%s end=0x%llx targets=0x%llx%s",
+	    kinds[sd->kind], (unsigned long long)sd->eva,
+	    (unsigned long long)remote, skip ? " skipped" : "");
+	event_emit(&ev, 0);
+	if (!skip) {
+		for (c = 0; c < pmap_mach.ncpus; c++) {
+			if ((remote & PMAP_CPUBIT(c)) == 0)
+				continue;
+			tc = pmap_cpu(c);
+			ic->cycles += ic->cost.ipi_send;
+			tc->cycles += tc->cost.ipi_recv;
+			ev = event_make(EV_IPI, reason, sd->sva);
+			snprintf(ev.detail, sizeof(ev.detail), "to=%d", c);
+			event_emit(&ev, 0);
+		}
+	}
+	if (sd->cpus & PMAP_CPUBIT(self))
+		sd->invalidate(ic, sd);
+	for (c = 0; c < pmap_mach.ncpus; c++) {
+		if ((remote & PMAP_CPUBIT(c)) == 0)
+			continue;
+		if (skip)
+			sd->skipped(pmap_cpu(c), sd);
+		else
+			sd->invalidate(pmap_cpu(c), sd);
+	}
+}
+
+/* ---- kernel virtual memory ---- */
+
+static void
+pmap_kva_check(vm_offset_t va, int count, const char *where)
+{
+	KASSERT((va & PAGE_MASK) == 0 && count >= 0 && va >= pmap_kva_min &&
+	    va + ptoa((vm_offset_t)count) <= pmap_kva_max && va + ptoa((vm_offset_t)count) >= va,
+	    ("%s: [%#llx, +%d pages) outside kernel VA [%#llx, %#llx)", where,
+	    (unsigned long long)va, count, (unsigned long long)pmap_kva_min,
+	    (unsigned long long)pmap_kva_max));
+}
+
+void
+pmap_qenter(vm_offset_t va, vm_page_t *ma, int count)
+{
+	vm_paddr_t pa[PMAP_SD_MAXPAGES];
+	int i, n;
+
+	pmap_kva_check(va, count, "pmap_qenter");
+	for (i = 0; i < count; i += n) {
+		n = MIN(count - i, PMAP_SD_MAXPAGES);
+		for (int j = 0; j < n; j++)
+			pa[j] = VM_PAGE_TO_PHYS(ma[i + j]);
+		pmap_md()->kenter(va + ptoa((vm_offset_t)i), pa, n);
+	}
+}
+
+void
+pmap_qremove(vm_offset_t va, int count)
+{
+	pmap_kva_check(va, count, "pmap_qremove");
+	if (count > 0)
+		pmap_md()->kremove(va, count);
+}
+
+void
+pmap_kenter(vm_offset_t va, vm_paddr_t pa)
+{
+	pmap_kva_check(va, 1, "pmap_kenter");
+	KASSERT((pa & PAGE_MASK) == 0 && pa + PAGE_SIZE <= pmap_mach.pm->size,
+	    ("pmap_kenter: pa %#llx", (unsigned long long)pa));
+	pmap_md()->kenter(va, &pa, 1);
+}
+
+void
+pmap_kremove(vm_offset_t va)
+{
+	pmap_kva_check(va, 1, "pmap_kremove");
+	pmap_md()->kremove(va, 1);
+}
+
+vm_paddr_t
+pmap_kextract(vm_offset_t va)
+{
+	if (va < pmap_kva_min || va >= pmap_kva_max)
+		return (0);
+	return (pmap_md()->kextract(va));
+}
+
+/* FreeBSD pmap_align_tlb: a 2-page stack at *addr is one even/odd pair. */
+void
+pmap_align_tlb(vm_offset_t *addr)
+{
+	if (sim_arch_is_mips(pmap_mach.arch) && (*addr & PAGE_SIZE) != 0)
+		*addr += PAGE_SIZE;
+}
+
+void
+pmap_kstack_switch(struct mmu_cpu *cpu, vm_offset_t kstack)
+{
+	KASSERT(cpu->id >= 0 && cpu->id < pmap_mach.ncpus &&
+	    pmap_mach.cpus[cpu->id] == cpu, ("pmap_kstack_switch: unknown cpu"));
+	pmap_md()->kstack_switch(cpu, kstack);
+}
+
+void
+pmap_pcpu_set(struct mmu_cpu *cpu, vm_offset_t va)
+{
+	KASSERT(cpu->id >= 0 && cpu->id < pmap_mach.ncpus &&
+	    pmap_mach.cpus[cpu->id] == cpu, ("pmap_pcpu_set: unknown cpu"));
+	pmap_md()->pcpu_set(cpu, va);
+}
+
+unsigned
+pmap_mips_wired_needed(int ncpus)
+{
+	return (ncpus > 1 ? 2 : 1);
+}
+
+void
+pmap_sync_icache(struct pmap *pmap, vm_offset_t va, vm_size_t len)
+{
+	if (len > 0)
+		pmap_md()->sync_icache(pmap, va, len);
 }

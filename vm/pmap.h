@@ -65,6 +65,17 @@ unsigned long pmap_wired_count(struct pmap *pmap);
 vm_prot_t pmap_prot(struct pmap *pmap, vm_offset_t va);
 /* Make pmap the one cpu translates with (MIPS: ASID; amd64: CR3/PCID). */
 void pmap_activate(struct pmap *pmap, struct mmu_cpu *cpu);
+/*
+ * The address space of pmap is being torn down and no thread will run in
+ * it again (exit, the old image of execve): every CPU drops it now
+ * (FreeBSD switches to vmspace0 and lets pmap_remove_pages go without
+ * shootdowns).  amd64: the CPUs running it leave pm_active, marked stale
+ * for its PCID (flushed when the PCID is next loaded), CR3 goes to the
+ * kernel's tables; MIPS: its ASID generation is retired on every CPU (its
+ * ASID is not handed out again before the next wrap flushes the TLB).
+ * The removals that follow then need no shootdown and log none.
+ */
+void pmap_deactivate_all(struct pmap *pmap);
 /* Zero / copy a physical page through the direct map. */
 void pmap_zero_page(vm_page_t m);
 void pmap_copy_page(vm_page_t src, vm_page_t dst);
@@ -102,6 +113,100 @@ bool pmap_is_modified(vm_page_t m);
 void pmap_clear_modify(vm_page_t m);
 int pmap_ts_referenced(vm_page_t m);
 bool pmap_page_is_mapped(vm_page_t m);
+
+/*
+ * ---- SMP: shootdowns (VM-SPEC "pmap", DESIGN.md 5) ----
+ *
+ * Every invalidation a pmap operation needs on other CPUs is a
+ * synchronous rendezvous: the initiator (the CPU in event_context()->cpu)
+ * decides the targets by the MD rules (amd64: the kernel pmap, or a pmap
+ * active on every CPU -> all others; else the CPUs in pm_active; MIPS:
+ * every CPU, each checking its ASID generation), each target invalidates
+ * before the initiator continues.  Each operation logs one EV_SHOOTDOWN
+ * (type = the reason, va = start, detail "page|range|all end=0x...
+ * targets=0x<mask of remote CPUs>") and one EV_IPI per remote target
+ * (detail "to=N"); the initiator is charged cost.ipi_send per target,
+ * each target cost.ipi_recv.  A local-only invalidation logs a shootdown
+ * with targets=0x0 (amd64) so a diff sees it.
+ *
+ * What is logged (one event per operation that invalidates something a
+ * TLB may hold, never per untouched page): amd64, one event per
+ * pmap_enter/remove/protect/pte change (kind page for one page, range for
+ * up to 32, all beyond) covering the PTEs that had PG_A (only those can
+ * be cached) and were removed, lost rights or changed frame, and only
+ * when the pmap is active somewhere (CPUs that ran it earlier flush its
+ * PCID lazily, without IPI); the kernel pmap always targets every CPU.
+ * MIPS, one rendezvous per page (every CPU a target) whose valid PTE was
+ * removed or lost its frame, cache mode or D, and only when some CPU
+ * holds a current ASID generation for the pmap; a pmap_enter that only
+ * adds updates the initiator's TLB pair in place without a rendezvous
+ * unless another CPU holds a current ASID for the pmap.
+ *
+ * The reason is set by the caller around the operation (what the kernel
+ * is doing): pmap_reason_set returns the previous one, to be restored.
+ * Reasons are static strings: "munmap", "mprotect", "cow", "pageout",
+ * "exit", "exec", "fork", "msync", "madvise", "kernel" (kmem, kstacks),
+ * "other" (the default).
+ */
+const char *pmap_reason_set(const char *reason);
+const char *pmap_reason(void);
+/*
+ * The teaching knob --bug skip-shootdown: remote invalidations are
+ * omitted (the rendezvous still logs the shootdown, with "skipped" in its
+ * detail).  The CPUs left with stale entries are told which VAs
+ * (mmu_stale_watch), so that an access through such an entry logs
+ * EV_STALE_TLB (once per entry).  pmap_check then tolerates those stale
+ * remote entries.  Kernel mappings are always shot down.
+ */
+void pmap_set_skip_shootdown(bool on);
+bool pmap_skip_shootdown(void);
+
+/*
+ * ---- kernel virtual memory (the kernel pmap) ----
+ *
+ * Kernel VA [pmap_kva_min, pmap_kva_max): MIPS kseg2 (0xc0000000 up,
+ * through the TLB with G set, kernel segment table shared by every
+ * pmap); amd64 one PML4 slot of the upper half (0xfffffe0000000000,
+ * 512 GiB) whose PML4 entry is copied into every user pmap, leaves with
+ * PG_G.  Kernel mappings are wired, read/write, supervisor only.
+ * Changes are shot down on every CPU (reason as set; default "kernel").
+ */
+extern vm_offset_t pmap_kva_min, pmap_kva_max;
+/* Map count pages ma[] at va.. (FreeBSD pmap_qenter); unmap them. */
+void pmap_qenter(vm_offset_t va, vm_page_t *ma, int count);
+void pmap_qremove(vm_offset_t va, int count);
+/* Map one physical page at kernel va (pmap_kenter), unmap (pmap_kremove),
+ * and look up (0: not mapped). */
+void pmap_kenter(vm_offset_t va, vm_paddr_t pa);
+void pmap_kremove(vm_offset_t va);
+vm_paddr_t pmap_kextract(vm_offset_t va);
+/* MIPS: round *addr up to an even page so that a 2-page stack is one
+ * TLB pair (FreeBSD pmap_align_tlb); amd64: no-op. */
+void pmap_align_tlb(vm_offset_t *addr);
+
+/*
+ * Context switch to a thread whose kernel stack is [kstack, kstack +
+ * 2 pages) (MIPS: probe the TLB for a duplicate of the pair and
+ * invalidate it, then write the pair into wired entry 0 with G set;
+ * amd64: nothing, the stack is reached through the page tables).
+ * pmap_pcpu_set gives cpu its per-CPU page at kernel va (MIPS on SMP:
+ * wired entry 1).  Both with the pages already entered (pmap_qenter).
+ */
+void pmap_kstack_switch(struct mmu_cpu *cpu, vm_offset_t kstack);
+void pmap_pcpu_set(struct mmu_cpu *cpu, vm_offset_t va);
+/* TLB entries the MIPS kernel wires: 1 on UP (the kstack), 2 on SMP. */
+unsigned pmap_mips_wired_needed(int ncpus);
+
+/*
+ * Make the instruction caches coherent with memory for the user range
+ * [va, va + len) of pmap after the kernel wrote instructions there
+ * (FreeBSD pmap_sync_icache; VM-SPEC "Debugger access and I-cache
+ * sync").  MIPS: D-cache write-back and I-cache invalidate through the
+ * physical alias (the pmap need not be current), logging one
+ * EV_ICACHE_SYNC on the initiating CPU (other CPUs' I-cache lines of
+ * those frames are dropped as well, silently).  amd64: coherent, nothing.
+ */
+void pmap_sync_icache(struct pmap *pmap, vm_offset_t va, vm_size_t len);
 
 /* Page-table pages in use (for the summary). */
 unsigned long pmap_ptpages(struct pmap *pmap);

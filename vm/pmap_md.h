@@ -35,6 +35,8 @@ struct pmap_amd64 {
 	uint64_t pm_save;	/* CPUs that have run this pmap (may cache it) */
 	uint64_t pm_stale;	/* CPUs whose PCID-tagged entries may be stale:
 				   flushed at the next activation there */
+	struct pmap *pm_next;	/* every user pmap (for the kernel's PML4 slot) */
+	struct pmap **pm_prevp;
 };
 
 struct pmap {
@@ -80,6 +82,7 @@ struct pmap_ops {
 	void (*change_wiring)(struct pmap *pmap, vm_offset_t va, bool wired);
 	vm_prot_t (*prot)(struct pmap *pmap, vm_offset_t va);
 	void (*activate)(struct pmap *pmap, struct mmu_cpu *cpu);
+	void (*deactivate_all)(struct pmap *pmap);
 	int (*tlb_refill)(struct mmu_cpu *cpu, vm_offset_t va);
 	int (*emulate_modified)(struct pmap *pmap, struct mmu_cpu *cpu,
 	    vm_offset_t va);
@@ -87,7 +90,56 @@ struct pmap_ops {
 	/* The PMAP_PTE_* state of va's leaf PTE (0: none); the bits in
 	 * clear are cleared in the PTE and every TLB's copy. */
 	int (*pte_bits)(struct pmap *pmap, vm_offset_t va, int clear);
+	/* The kernel pmap (vm/pmap.h "kernel virtual memory"): enter the
+	 * count frames pa[] at va.. / remove count pages at va.. (each
+	 * shot down on every CPU as needed), look va up (0: none). */
+	void (*kenter)(vm_offset_t va, const vm_paddr_t *pa, int count);
+	void (*kremove)(vm_offset_t va, int count);
+	vm_paddr_t (*kextract)(vm_offset_t va);
+	void (*kstack_switch)(struct mmu_cpu *cpu, vm_offset_t kstack);
+	void (*pcpu_set)(struct mmu_cpu *cpu, vm_offset_t va);
+	void (*sync_icache)(struct pmap *pmap, vm_offset_t va, vm_size_t len);
 };
+
+/*
+ * One shootdown (vm/pmap.c pmap_shootdown): the MD code describes the
+ * operation and what one CPU does; the MI rendezvous logs it, charges the
+ * IPIs and runs invalidate on every CPU in cpus (the initiator first, if
+ * it is one of them), or, for remote CPUs under --bug skip-shootdown,
+ * skipped (which registers the entries left stale with mmu_stale_watch).
+ * skipped NULL: the knob does not apply (kernel pmap).
+ */
+enum pmap_sd_kind {
+	PMAP_SD_PAGE,		/* one page (INVLPG; MIPS: probe the pair) */
+	PMAP_SD_RANGE,		/* the pages va[0..npages) of one operation */
+	PMAP_SD_ALL,		/* every entry of the pmap (CR3 reload: global
+				   entries survive) */
+};
+#define PMAP_SD_MAXPAGES 32	/* a larger operation becomes PMAP_SD_ALL */
+
+struct pmap_sd {
+	struct pmap *pmap;		/* the user pmap, or &kernel_pmap_store */
+	enum pmap_sd_kind kind;
+	vm_offset_t sva, eva;		/* the range the event shows */
+	int npages;			/* PAGE/RANGE: va[0..npages) */
+	vm_offset_t va[PMAP_SD_MAXPAGES];
+	uint64_t cpus;			/* the CPUs that act, initiator included */
+	void (*invalidate)(struct mmu_cpu *cpu, const struct pmap_sd *sd);
+	void (*skipped)(struct mmu_cpu *cpu, const struct pmap_sd *sd);
+	uint64_t arg;			/* MD data (MIPS: the new PTE) */
+};
+void pmap_shootdown(const struct pmap_sd *sd);
+/* The CPU the kernel runs on (event_context()->cpu, 0 if none). */
+int pmap_initiator(void);
+/* Every CPU of the machine. */
+uint64_t pmap_all_cpus(void);
+extern bool pmap_skip_sd;
+
+/* The kernel pmap (counts and root; MIPS: the kernel segment table,
+ * amd64: a PML4 whose one slot every user PML4 shares).  pm_root NULL
+ * until the MD code first needs it. */
+extern struct pmap kernel_pmap_store;
+#define kernel_pmap	(&kernel_pmap_store)
 
 /* pte_bits: machine-independent names of the PTE's status bits. */
 #define PMAP_PTE_VALID		0x01	/* a valid leaf */

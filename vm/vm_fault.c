@@ -107,6 +107,53 @@ vm_fault_assert(struct vm_object *first_object, vm_page_t m, bool wired,
 		    (unsigned long long)va, (unsigned long long)m->phys_addr);
 }
 
+static void vm_fault_unwire_page(vm_page_t m);
+
+/*
+ * vm_map_lookup for a debugger's write (VM_FAULT_COPY; FreeBSD
+ * vm_map_lookup's VM_PROT_COPY / VM_PROT_OVERRIDE_WRITE cases).  An entry
+ * that allows the write is looked up as usual (*override false).  One
+ * that does not is accepted when it allows the rest of fault_type and
+ * either its max protection has write or it is copy-on-write; then
+ * *override is true and *prot is the entry's own protection (the page
+ * will be mapped without write).  XXX: vm_map_lookup has no override of
+ * its own, so the entry's protection is raised around the call, which
+ * makes it take its write path (shadow a NEEDS_COPY entry, charge the
+ * writer) and is restored before anything else looks at the entry.
+ */
+static int
+vm_fault_lookup_copy(struct vm_map *map, vm_offset_t va, vm_prot_t fault_type,
+    struct vm_map_entry **entry, struct vm_object **object, vm_pindex_t *pindex,
+    vm_prot_t *prot, bool *wired, bool *override)
+{
+	struct vm_map_entry *e;
+	vm_prot_t want, saved;
+	int rv;
+
+	*override = false;
+	if (!vm_map_lookup_entry(map, va, &e))
+		return (KERN_INVALID_ADDRESS);
+	if ((e->protection & VM_PROT_WRITE) != 0)
+		return (vm_map_lookup(map, va, fault_type, entry, object, pindex,
+		    prot, wired));
+	want = fault_type & VM_PROT_ALL & ~VM_PROT_WRITE;
+	if (e->protection == VM_PROT_NONE || (e->protection & want) != want)
+		return (KERN_PROTECTION_FAILURE);
+	if ((e->max_protection & VM_PROT_WRITE) == 0 &&
+	    (e->eflags & MAP_ENTRY_COW) == 0)
+		return (KERN_PROTECTION_FAILURE);
+	saved = e->protection;
+	e->protection |= VM_PROT_WRITE;
+	rv = vm_map_lookup(map, va, fault_type | VM_PROT_WRITE, entry, object,
+	    pindex, prot, wired);
+	e->protection = saved;
+	if (rv != KERN_SUCCESS)
+		return (rv);
+	*prot = saved;
+	*override = true;
+	return (KERN_SUCCESS);
+}
+
 int
 vm_fault(struct vm_map *map, vm_offset_t va, vm_prot_t fault_type, int flags)
 {
@@ -120,25 +167,32 @@ vm_fault_hold(struct vm_map *map, vm_offset_t va, vm_prot_t fault_type,
 	struct vm_map_entry *entry;
 	struct vm_object *first_object, *object;
 	vm_pindex_t first_pindex, pindex;
-	vm_prot_t prot;
-	bool wired;
+	vm_prot_t prot, access;
+	bool override, wired;
 	vm_page_t m = NULL;
 	const char *type = "soft";
 	const char *detail = "";
+	const char *oreason;
 	int rv;
 
 	va = trunc_page(va);
 	if (vm_pageout_needed())
 		(void)vm_pageout_run(VM_PAGEOUT_LOW);
-	rv = vm_map_lookup(map, va, fault_type, &entry, &first_object,
-	    &first_pindex, &prot, &wired);
+	override = false;
+	if ((flags & VM_FAULT_COPY) != 0 && (fault_type & VM_PROT_WRITE) != 0)
+		rv = vm_fault_lookup_copy(map, va, fault_type, &entry,
+		    &first_object, &first_pindex, &prot, &wired, &override);
+	else
+		rv = vm_map_lookup(map, va, fault_type, &entry, &first_object,
+		    &first_pindex, &prot, &wired);
 	if (rv != KERN_SUCCESS) {
 		stats.failed++;
 		return rv;
 	}
-	/* A wired entry is faulted for everything it allows (FreeBSD). */
+	/* A wired entry is faulted for everything it allows (FreeBSD), and
+	 * a debugger's write stays a write. */
 	if (wired)
-		fault_type = prot;
+		fault_type = prot | (override ? VM_PROT_WRITE : 0);
 	KASSERT(wired || (flags & VM_FAULT_CHANGE_WIRING) == 0,
 	    ("vm_fault: wiring fault at %#llx in an unwired entry",
 	    (unsigned long long)va));
@@ -225,6 +279,14 @@ vm_fault_hold(struct vm_map *map, vm_offset_t va, vm_prot_t fault_type,
 				}
 				pmap_copy_page(m, copy);
 				copy->valid = 1;
+				/* A debugger's write into a wired entry: the
+				 * wiring moves to the copy (vm_fault_unwire
+				 * will find the copy mapped). */
+				if (wired && m->wire_count > 0 &&
+				    (flags & VM_FAULT_CHANGE_WIRING) == 0) {
+					vm_page_wire(copy);
+					vm_fault_unwire_page(m);
+				}
 				detail = object->type == OBJT_VNODE ? "of file page" :
 				    strcmp(type, "swap_in") == 0 ?
 				    "of shadowed page, swapped in" :
@@ -244,9 +306,15 @@ vm_fault_hold(struct vm_map *map, vm_offset_t va, vm_prot_t fault_type,
 		vm_page_activate(m);
 	if ((fault_type & VM_PROT_WRITE) || (flags & VM_FAULT_DIRTY))
 		vm_page_dirty(m);
-	/* Held: pmap_enter may allocate a page-table page. */
+	/* Held: pmap_enter may allocate a page-table page.  An override
+	 * write enters the page for the entry's protection only. */
+	access = override ? fault_type & prot : fault_type;
 	vm_page_hold(m);
-	rv = pmap_enter(map->pmap, va, fault_type, m, prot, wired);
+	/* Replacing a mapping of the page copied from: a COW shootdown. */
+	oreason = strcmp(type, "cow_copy") == 0 ? pmap_reason_set("cow") : NULL;
+	rv = pmap_enter(map->pmap, va, access, m, prot, wired);
+	if (oreason != NULL)
+		(void)pmap_reason_set(oreason);
 	vm_page_unhold(m);
 	if (rv != KERN_SUCCESS) {
 		if ((flags & VM_FAULT_CHANGE_WIRING) != 0)

@@ -18,6 +18,9 @@ struct vm_map_entry;
 #define VM_FAULT_DIRTY		0x1	/* mark the page dirty (kernel writes) */
 #define VM_FAULT_CHANGE_WIRING	0x2	/* wire the page (vm_fault_wire): the
 					   entry must be wired */
+#define VM_FAULT_COPY		0x4	/* a debugger's write (FreeBSD VM_PROT_COPY
+					   with VM_PROT_OVERRIDE_WRITE): see
+					   vm_fault_hold */
 
 /*
  * Resolve a fault at va of type fault_type (VM_PROT_READ/WRITE/EXECUTE)
@@ -36,7 +39,20 @@ struct vm_map_entry;
  * error).
  */
 int vm_fault(struct vm_map *map, vm_offset_t va, vm_prot_t fault_type, int flags);
-/* As vm_fault, and return the page held (*mp; vm_page_unhold to release). */
+/*
+ * As vm_fault, and return the page held (*mp; vm_page_unhold to release).
+ *
+ * With VM_FAULT_COPY (proc_rwmem's writes; fault_type then should be
+ * VM_PROT_READ | VM_PROT_WRITE) the write is allowed in an entry whose
+ * protection lacks VM_PROT_WRITE when its max protection has it or the
+ * entry is copy-on-write (read-only program text): a private entry gets
+ * its own copy of the page (cow_copy; the writer is charged, as a
+ * writable private mapping would be), a shared one is written in place;
+ * either way the page is mapped with the entry's protection only, so
+ * the process itself still cannot write it.  An entry that allows no
+ * access at all, or neither write nor COW, is KERN_PROTECTION_FAILURE.
+ * A wired entry's wiring moves to the copy.
+ */
 int vm_fault_hold(struct vm_map *map, vm_offset_t va, vm_prot_t fault_type,
     int flags, vm_page_t *mp);
 

@@ -90,6 +90,22 @@ vm_map_init(struct vm_map *map, struct pmap *pmap, vm_offset_t min,
 	map->flags = 0;
 }
 
+void
+vm_map_forget(struct vm_map *map)
+{
+	struct vm_map_entry *e, *next;
+
+	for (e = map->header.next; e != &map->header; e = next) {
+		next = e->next;
+		free(e);
+	}
+	map->header.prev = map->header.next = &map->header;
+	map->nentries = 0;
+	map->size = 0;
+	map->hint = &map->header;
+	map->timestamp++;
+}
+
 struct vm_map_entry *
 vm_map_first(struct vm_map *map)
 {
@@ -285,20 +301,12 @@ vm_map_align_superpage(vm_ooffset_t offset, vm_offset_t *addr, vm_size_t size)
 		*addr = ((*addr + mask) & ~mask) + sp_off;
 }
 
-/* FreeBSD pmap_align_tlb: round *addr up to an even page, the first of a
- * MIPS TLB entry's even/odd pair. */
-static void
-vm_map_align_tlb(vm_offset_t *addr)
-{
-	if ((*addr & PAGE_SIZE) != 0)
-		*addr += PAGE_SIZE;
-}
-
 /*
  * Insert length bytes of obj at offset, at exactly *addr (VMFS_NO_SPACE)
- * or at the first fit at or above *addr, aligned as find_space asks.
- * When the aligned range overlaps an entry, search again from the aligned
- * address.  On success *addr is the start and the object reference passes
+ * or at the first fit at or above *addr, aligned as find_space asks
+ * (VMFS_ALIGNED_SPACE: superpage; VMFS_TLB_ALIGNED_SPACE: pmap_align_tlb,
+ * an even page on MIPS, unchanged on amd64).  When the aligned range
+ * overlaps an entry, search again from the aligned address.  On success *addr is the start and the object reference passes
  * to the map.  Returns KERN_SUCCESS, KERN_NO_SPACE (no room, also when
  * aligning runs past max_offset), KERN_INVALID_ADDRESS (VMFS_NO_SPACE out
  * of bounds).
@@ -322,7 +330,7 @@ vm_map_find(struct vm_map *map, struct vm_object *obj, vm_ooffset_t offset,
 			if (find_space == VMFS_ALIGNED_SPACE)
 				vm_map_align_superpage(offset, &start, length);
 			else if (find_space == VMFS_TLB_ALIGNED_SPACE)
-				vm_map_align_tlb(&start);
+				pmap_align_tlb(&start);	/* MIPS: even page */
 			if (start < found || start + length < start ||
 			    start + length > map->max_offset)
 				return (KERN_NO_SPACE);
@@ -491,6 +499,36 @@ vm_map_entry_delete(struct vm_map *map, struct vm_map_entry *entry)
 	free(entry);
 }
 
+/*
+ * An entry of a kernel map (MAP_SYSTEM_MAP) is about to be deleted: if it
+ * is backed by an object (kmem_alloc), unmap its range from the kernel
+ * pmap (pmap_qremove: shot down on every CPU), then unwire and free the
+ * object's pages in the range — kernel memory is never shared, so nobody
+ * else can reach them.  A NOFAULT entry (kmem_alloc_nofault) is bare VA:
+ * the pages its owner entered (a kernel stack) are the owner's to unmap
+ * and free first.
+ */
+static void
+vm_map_entry_release_kernel(struct vm_map_entry *entry)
+{
+	vm_pindex_t pi, first, last;
+	vm_page_t m;
+
+	if (entry->object != NULL) {
+		pmap_qremove(entry->start, (int)atop(entry->end - entry->start));
+		first = atop(entry->offset);
+		last = first + atop(entry->end - entry->start);
+		for (pi = first; pi < last; pi++) {
+			if ((m = vm_page_lookup(entry->object, pi)) == NULL)
+				continue;
+			if (entry->wired_count != 0)
+				vm_page_unwire(m, false);
+			vm_page_free(m);
+		}
+	}
+	entry->wired_count = 0;
+}
+
 /* Unwire a wired entry completely (it is about to be deleted). */
 static void
 vm_map_entry_unwire(struct vm_map *map, struct vm_map_entry *entry)
@@ -504,8 +542,9 @@ vm_map_entry_unwire(struct vm_map *map, struct vm_map_entry *entry)
 /*
  * Remove every mapping in [start, end): clip the entries at the ends,
  * unwire wired entries (every wiring, user and system, as FreeBSD), tell
- * the pmap (pmap_remove per entry), and drop the objects.  Holes in the
- * range are fine.  Returns KERN_SUCCESS.
+ * the pmap (pmap_remove per entry), and drop the objects.  A kernel map
+ * (MAP_SYSTEM_MAP) has no pmap: vm_map_entry_release_kernel unmaps and
+ * frees instead.  Holes in the range are fine.  Returns KERN_SUCCESS.
  */
 int
 vm_map_delete(struct vm_map *map, vm_offset_t start, vm_offset_t end)
@@ -521,7 +560,9 @@ vm_map_delete(struct vm_map *map, vm_offset_t start, vm_offset_t end)
 	while (entry != &map->header && entry->start < end) {
 		vm_map_clip_end(map, entry, end);
 		next = entry->next;
-		if (entry->wired_count != 0)
+		if ((map->flags & MAP_SYSTEM_MAP) != 0)
+			vm_map_entry_release_kernel(entry);
+		else if (entry->wired_count != 0)
 			vm_map_entry_unwire(map, entry);
 		if (map->pmap != NULL)
 			pmap_remove(map->pmap, entry->start, entry->end);
@@ -1336,6 +1377,52 @@ vm_map_check(struct vm_map *map, char *msg, size_t msglen)
 	return (0);
 }
 
+/*
+ * vm_map_check_pages of a kernel map, through the kernel pmap
+ * (pmap_kextract): every page of an object-backed entry is resident,
+ * mapped at its place, wired if the entry is, and not free; a page a
+ * NOFAULT entry's owner mapped is not free.
+ */
+static int
+vm_map_check_kernel_pages(struct vm_map *map, char *msg, size_t msglen)
+{
+	struct vm_map_entry *e;
+	vm_offset_t va;
+	vm_paddr_t pa;
+	vm_page_t m;
+
+	for (e = map->header.next; e != &map->header; e = e->next) {
+		for (va = e->start; va < e->end; va += PAGE_SIZE) {
+			pa = pmap_kextract(va);
+			if (e->object == NULL) {
+				m = pa != 0 ? PHYS_TO_VM_PAGE(trunc_page(pa)) : NULL;
+				if (m != NULL && (m->queue == PQ_FREE ||
+				    m->queue == PQ_HOLD)) {
+					snprintf(msg, msglen, "kernel va %#llx maps "
+					    "free pa %#llx", (unsigned long long)va,
+					    (unsigned long long)pa);
+					return (-1);
+				}
+				continue;
+			}
+			m = vm_page_lookup(e->object,
+			    atop(e->offset + (va - e->start)));
+			if (m == NULL || trunc_page(pa) != m->phys_addr ||
+			    m->queue == PQ_FREE || m->queue == PQ_HOLD ||
+			    (e->wired_count != 0 && m->wire_count == 0)) {
+				snprintf(msg, msglen, "kernel va %#llx: page %s, "
+				    "mapped pa %#llx", (unsigned long long)va,
+				    m == NULL ? "missing" : m->queue == PQ_FREE ||
+				    m->queue == PQ_HOLD ? "free" :
+				    m->wire_count == 0 ? "not wired" : "elsewhere",
+				    (unsigned long long)pa);
+				return (-1);
+			}
+		}
+	}
+	return (0);
+}
+
 /* See vm_map.h. */
 int
 vm_map_check_pages(struct vm_map *map, char *msg, size_t msglen)
@@ -1347,6 +1434,8 @@ vm_map_check_pages(struct vm_map *map, char *msg, size_t msglen)
 	vm_pindex_t pi;
 	vm_page_t m;
 
+	if ((map->flags & MAP_SYSTEM_MAP) != 0)
+		return (vm_map_check_kernel_pages(map, msg, msglen));
 	if (map->pmap == NULL)
 		return (0);
 	for (e = map->header.next; e != &map->header; e = e->next) {

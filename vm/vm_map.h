@@ -40,6 +40,13 @@ struct ucred;
 /* Map flags (map->flags). */
 #define MAP_WIREFUTURE		0x0001	/* mlockall(MCL_FUTURE): the kernel wires
 					   new mappings (VM_MAP_WIRE_USER) */
+#define MAP_SYSTEM_MAP		0x0002	/* a kernel map (kernel_map, vm_kern.c):
+					   no pmap of its own (pmap NULL); kmem
+					   enters its pages with pmap_qenter, and
+					   vm_map_delete takes an object-backed
+					   entry's pages out (pmap_qremove),
+					   unwires and frees them.  NOFAULT
+					   entries' pages are their owner's. */
 
 /* vm_map_insert/vm_map_find cow argument. */
 #define MAP_COPY_ON_WRITE	0x0001	/* -> MAP_ENTRY_COW | MAP_ENTRY_NEEDS_COPY */
@@ -88,15 +95,21 @@ struct vm_map {
 	vm_size_t size;			/* bytes mapped */
 	vm_offset_t min_offset;		/* valid range [min_offset, max_offset) */
 	vm_offset_t max_offset;
-	struct pmap *pmap;		/* its page tables */
+	struct pmap *pmap;		/* its page tables (NULL: a kernel map,
+					   MAP_SYSTEM_MAP, or a unit test's) */
 	unsigned timestamp;		/* +1 per modification */
 	struct vm_map_entry *hint;	/* last entry looked up (or header) */
-	unsigned flags;			/* MAP_WIREFUTURE */
+	unsigned flags;			/* MAP_WIREFUTURE, MAP_SYSTEM_MAP */
 };
 
 /* An empty map of [min, max) translated by pmap (may be NULL). */
 void vm_map_init(struct vm_map *map, struct pmap *pmap, vm_offset_t min,
     vm_offset_t max);
+
+/* Free the host memory of map's entries and leave it empty, touching
+ * nothing else (no pmap, object, page or charge): for a kernel map whose
+ * machine is being torn down (vm_kern_fini). */
+void vm_map_forget(struct vm_map *map);
 
 /* Iteration in address order: the first entry / the one after e, or NULL. */
 struct vm_map_entry *vm_map_first(struct vm_map *map);
@@ -129,7 +142,9 @@ void vm_map_clip_start(struct vm_map *map, struct vm_map_entry *entry,
 void vm_map_clip_end(struct vm_map *map, struct vm_map_entry *entry,
     vm_offset_t addr);
 
-/* Unmap [start, end) (holes allowed).  KERN_SUCCESS. */
+/* Unmap [start, end) (holes allowed).  KERN_SUCCESS.  In a
+ * MAP_SYSTEM_MAP map the pages of object-backed entries are unmapped
+ * (pmap_qremove), unwired and freed; NOFAULT entries only give back VA. */
 int vm_map_delete(struct vm_map *map, vm_offset_t start, vm_offset_t end);
 /* vm_map_delete after clamping [start, end) to the map's range. */
 int vm_map_remove(struct vm_map *map, vm_offset_t start, vm_offset_t end);
@@ -231,6 +246,8 @@ int vm_map_check(struct vm_map *map, char *msg, size_t msglen);
  * chain of the entry mapping it, and is wired if the entry is (system
  * pages excepted: fictitious pages are skipped).  Walks every page of
  * every entry: for invariant checks after map-changing system calls.
+ * A kernel map (MAP_SYSTEM_MAP) is checked through pmap_kextract: its
+ * object-backed entries fully mapped, wired pages of their object.
  * 0, or -1 with a message.
  */
 int vm_map_check_pages(struct vm_map *map, char *msg, size_t msglen);

@@ -237,17 +237,20 @@ vm_pageout_run(enum vm_pageout_why why)
 {
 	unsigned long freed = 0, swapped = 0, written = 0;
 	char detail[EV_DETAIL_MAX], msg[256];
+	const char *oreason;
 	int round;
 
 	if (vm_pageout_running || vm_pageout_target == 0)
 		return (0);
 	vm_pageout_running = true;
 	vm_pageout_st.runs++;
+	oreason = pmap_reason_set("pageout");
 	for (round = 0; round < 2 &&
 	    vm_phys_free_count() < vm_pageout_target; round++) {
 		vm_pageout_scan_active();
 		freed += vm_pageout_scan_inactive(&swapped, &written);
 	}
+	(void)pmap_reason_set(oreason);
 	snprintf(detail, sizeof(detail), "freed %lu (swapped %lu, written %lu) "
 	    "free %lu target %lu", freed, swapped, written, vm_phys_free_count(),
 	    vm_pageout_target);

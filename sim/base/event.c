@@ -33,6 +33,14 @@ static const char *const kind_names[EV_KIND_COUNT] = {
 	[EV_WIRE] = "wire",
 	[EV_UNWIRE] = "unwire",
 	[EV_SWAP_RESERVE_FAIL] = "swap_reserve_fail",
+	[EV_SHOOTDOWN] = "shootdown",
+	[EV_IPI] = "ipi",
+	[EV_STALE_TLB] = "stale_tlb",
+	[EV_KSTACK] = "kstack",
+	[EV_THREAD] = "thread",
+	[EV_PTRACE] = "ptrace",
+	[EV_MACHINE_CHECK] = "machine_check",
+	[EV_PANIC] = "panic",
 };
 
 const char *

@@ -31,6 +31,20 @@ enum ev_kind {
 	EV_WIRE,		/* memory was wired (type mlock/mlockall/vslock; va, detail: size) */
 	EV_UNWIRE,		/* memory was unwired (type munlock/munlockall/vsunlock) */
 	EV_SWAP_RESERVE_FAIL,	/* a swap reservation was refused (detail: bytes, uid, why) */
+	/* SMP, kernel stacks, debugger (issue 5): */
+	EV_SHOOTDOWN,		/* a pmap invalidation (type = reason: munmap, mprotect,
+				   cow, pageout, exit...; cpu = initiator; va = start;
+				   detail: "page|range|all end=0x.. targets=0x..") */
+	EV_IPI,			/* one shootdown IPI (type = reason; detail: "to=N") */
+	EV_STALE_TLB,		/* an access used a TLB entry a skipped shootdown left
+				   (--bug skip-shootdown; va; pa = the stale frame;
+				   detail: entry and the frame the tables give) */
+	EV_KSTACK,		/* kernel stack (type new/reuse/cache/free; va = base) */
+	EV_THREAD,		/* a thread was created or exited (type new/exit;
+				   detail: tid) */
+	EV_PTRACE,		/* a ptrace request (type = request; detail: target pid) */
+	EV_MACHINE_CHECK,	/* MIPS: a kernel-stack access missed the wired entry */
+	EV_PANIC,		/* kernel panic: the run stops (detail: why) */
 	EV_KIND_COUNT
 };
 

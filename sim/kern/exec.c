@@ -273,15 +273,14 @@ kern_spawn(struct kern *k, const char *path, const uint8_t *image, size_t len,
 	p = calloc(1, sizeof(*p));
 	/* In the guest the program is /NAME at the root of its file system:
 	 * AT_EXECFN and /proc/self/exe say so, whatever the host path. */
-	if (p == NULL || (p->td = calloc(1, sizeof(*p->td))) == NULL ||
-	    (p->path = malloc(strlen(path) + 2)) == NULL)
+	if (p == NULL || (p->path = malloc(strlen(path) + 2)) == NULL)
 		goto nomem;
 	sprintf(p->path, "/%s", strrchr(path, '/') ? strrchr(path, '/') + 1 : path);
 	p->pid = k->nextpid++;
 	p->pgid = p->pid;
 	p->arch = k->arch;
-	p->td->tid = p->pid;
-	p->td->p = p;
+	if (kern_thread_alloc(k, p, p->pid) == NULL)
+		goto nomem;
 	if (k->initpid == 0)
 		k->initpid = p->pid;	/* the first process adopts orphans */
 	snprintf(p->comm, sizeof(p->comm), "%s",
@@ -419,6 +418,17 @@ kern_execve(struct kern *k, struct thread *td, const char *path,
 		memcpy(p->comm, base, n);
 		p->comm[n] = '\0';
 	}
+	/* The other threads end (Linux de_thread); the caller becomes
+	 * the leader, with the pid as its tid. */
+	for (struct thread *o = p->threads; o != NULL; o = o->next)
+		if (o != td && !o->exited) {
+			o->clear_child_tid = 0;	/* its memory is gone */
+			kern_thread_exit(k, o);
+		}
+	if (p->td != td) {
+		p->td = td;
+		td->tid = p->pid;
+	}
 	for (int c = 0; c < KERN_MAX_CPUS; c++)
 		if (k->curthread[c] == td)
 			k->curthread[c] = NULL;	/* the machine activates the new pmap */
@@ -439,6 +449,15 @@ kern_execve(struct kern *k, struct thread *td, const char *path,
 	if (p->vfork_parent != NULL) {
 		kern_wakeup(k, p);
 		p->vfork_parent = NULL;
+	}
+	/* A traced process stops with SIGTRAP at the new image's first
+	 * instruction (Linux, without PTRACE_O_TRACEEXEC). */
+	if (p->pt.tracer != 0 && p->pt.exec_trap) {
+		struct ksiginfo si;
+
+		memset(&si, 0, sizeof(si));
+		si.code = KSI_USER;
+		kern_psignal(k, p, KSIGTRAP, &si);
 	}
 	return 0;
 }

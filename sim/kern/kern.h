@@ -16,6 +16,7 @@
 #include "sim/base/guest_reg.h"
 #include "sim/kern/vfs.h"
 #include "vm/vm_extern.h"
+#include "vm/vm_kern.h"
 #include "vm/vm_map.h"
 
 struct kern;
@@ -103,6 +104,9 @@ struct kern_hw_ops {
 	/* The I-cache sees instructions the kernel wrote at va (MIPS
 	 * signal trampoline). */
 	void (*icache_sync)(void *arg, struct thread *td, vm_offset_t va, size_t len);
+	/* The kernel changed instruction bytes at [va, va+len) of p's
+	 * space (a debugger write): the engine drops translated code there. */
+	void (*code_changed)(void *arg, struct proc *p, vm_offset_t va, size_t len);
 	/* Guest output on the console (fd 1 or 2). */
 	void (*console)(void *arg, int fd, const void *buf, size_t len);
 };
@@ -165,7 +169,9 @@ struct proc {
 	int pid, ppid;
 	enum sim_arch arch;
 	struct vmspace *vm;
-	struct thread *td;		/* the one thread (threads come with SMP) */
+	struct thread *td;		/* the first thread (the leader) */
+	struct thread *threads;		/* every thread, creation order (td first) */
+	int nthreads;			/* threads that have not exited */
 	char *path;			/* program path as given */
 	char comm[32];
 	uint32_t uid, gid;		/* real = effective = saved (one of each) */
@@ -184,7 +190,17 @@ struct proc {
 	bool fd_cloexec[PROC_NFILES];	/* close on execve (O_CLOEXEC, FD_CLOEXEC) */
 	char cwd[256];			/* working directory, a normalised guest path */
 	void *hw;			/* the machine's engine for this space */
+	struct thread *hw_td;		/* whose registers the engine holds (machine) */
 	uint64_t nsyscalls;
+	/* ptrace (sys_ptrace.c). */
+	struct {
+		int tracer;		/* pid of the tracer, or 0 */
+		bool stopped;		/* stopped for the tracer */
+		int stopsig;		/* the signal it stopped with */
+		bool reported;		/* the tracer's wait4 has seen the stop */
+		int resume_sig;		/* deliver this at the next return to user */
+		bool exec_trap;		/* PTRACE_TRACEME: SIGTRAP after execve */
+	} pt;
 };
 
 #define KERN_SIGDEPTH	32	/* nested signal frames remembered */
@@ -192,8 +208,21 @@ struct proc {
 struct thread {
 	int tid;
 	struct proc *p;
-	void *hwctx;			/* the machine's saved register context */
-	vm_offset_t clear_child_tid;
+	struct thread *next;		/* p->threads */
+	bool exited;			/* has exited (freed with the process) */
+	void *hwctx;			/* the machine's saved register context,
+					   while another thread is loaded in the engine */
+	vm_offset_t clear_child_tid;	/* CLONE_CHILD_CLEARTID / set_tid_address */
+	struct vm_kstack kstack;	/* the kernel stack (vm_thread_new) */
+	/* FUTEX_WAIT: sleeping on futex_addr of futex_vm (wchan = the vm),
+	 * for the bits of futex_bitset; futex_woken once FUTEX_WAKE woke it
+	 * (its restarted call then returns 0). */
+	vm_offset_t futex_addr;
+	struct vmspace *futex_vm;
+	uint32_t futex_bitset;
+	bool futex_woken;
+	int kdepth;			/* trapframes on it now (nested traps) */
+	int lastcpu;			/* the CPU that ran it last, or -1 */
 	const void *wchan;		/* asleep on this channel, or NULL */
 	const char *wmesg;		/* what for ("wait4", "pipe"...) */
 	/* Register contexts saved at signal delivery (the whole CPU state,
@@ -240,6 +269,9 @@ struct kern {
 	struct vm_limits vmlim;		/* the VM's limits (kern_limits_init) */
 	struct rlimit64 rlim0[KRLIMIT_NRES];	/* a new process's limits */
 	uint32_t spawn_uid;		/* the uid (and gid) kern_spawn gives (--uid) */
+	unsigned bugs;			/* teaching knobs (KERN_BUG_*, the machine's bits) */
+	bool panicked;			/* kern_panic: the machine stops */
+	char panicmsg[160];
 };
 
 /* root: the host directory the guest sees as /, or NULL. */
@@ -280,6 +312,22 @@ void kern_setuid(struct proc *p, uint32_t uid);
  * va is mapped now (retry the access), false when the fault stands.
  */
 bool kern_grow_stack(struct kern *k, struct proc *p, vm_offset_t va);
+
+/*
+ * Kernel stacks at trap entry (kstack.c; DESIGN.md 4): kern_trap_enter
+ * saves td's trapframe on its kernel stack through cpu's MMU model (the
+ * stores go through the TLB and the D-cache: on MIPS they must hit wired
+ * entry 0 — a miss is logged as a machine check and the pair re-wired;
+ * a store into a guard page is a kernel panic); kern_trap_leave loads it
+ * back (the return to user mode).  0, or -1 after kern_panic.
+ * kern_kstack_use: kernel code running for td puts bytes more on its
+ * stack (below the frames) and touches the deepest word (the
+ * kstack-overflow teaching knob).  cpu NULL: td's last CPU.
+ */
+#define KERN_BUG_KSTACK_OVERFLOW	0x2	/* == MACHINE_BUG_KSTACK_OVERFLOW */
+int kern_trap_enter(struct kern *k, struct mmu_cpu *cpu, struct thread *td);
+void kern_trap_leave(struct kern *k, struct mmu_cpu *cpu, struct thread *td);
+int kern_kstack_use(struct kern *k, struct mmu_cpu *cpu, struct thread *td, size_t bytes);
 
 /* The MMU's trap entry (struct mmu_trap_ops.trap); arg is the kern. */
 int kern_trap_mmu(void *arg, struct mmu_cpu *cpu, const struct mmu_exc *exc);
@@ -371,6 +419,60 @@ int kern_execve(struct kern *k, struct thread *td, const char *path,
 #define KERN_ERESTART	512
 void kern_sleep(struct kern *k, struct thread *td, const void *chan);
 void kern_wakeup(struct kern *k, const void *chan);
+
+/*
+ * Threads (proc.c; DESIGN.md 5).  A thread is a register context over
+ * its process's engine and a kernel stack (vm_thread_new).  Thread ids
+ * share the pid space (Linux): the first thread's tid is the pid.
+ *
+ * kern_thread_create: clone with CLONE_VM|CLONE_THREAD|CLONE_SIGHAND:
+ * a new thread of td's process, a copy of td's registers returning 0,
+ * on stack newsp, with TLS tls when flags has CLONE_SETTLS.  The thread,
+ * or NULL with *error (EAGAIN: no kernel stack or no tid; ENOMEM;
+ * EINVAL: flags Linux refuses).
+ * kern_thread_exit: td alone exits (exit(2) with other threads alive):
+ * CLONE_CHILD_CLEARTID's word is zeroed and woken (futex), td never
+ * runs again; its kernel stack is disposed of by kern_collect.  The
+ * last thread's exit is the process's (kern_exit).
+ * kern_futex_wake: wake at most n threads of vm sleeping in FUTEX_WAIT
+ * on uaddr (bitset-matched); the number woken.
+ * kern_td_runnable: td may run (alive, not asleep, not stopped).
+ */
+struct thread *kern_thread_create(struct kern *k, struct thread *td, uint64_t flags,
+    vm_offset_t newsp, vm_offset_t tls, int *error);
+void kern_thread_exit(struct kern *k, struct thread *td);
+int kern_futex_wake(struct kern *k, struct vmspace *vm, vm_offset_t uaddr, int n,
+    uint32_t bitset);
+bool kern_td_runnable(const struct thread *td);
+/* Internal to sim/kern: a new thread tid of p (linked last; p->td if the
+ * first) with a kernel stack, or NULL (no memory, no kernel stack). */
+struct thread *kern_thread_alloc(struct kern *k, struct proc *p, int tid);
+#define KERN_MAX_THREADS	256	/* per process */
+/* The thread tid of a live process, or NULL. */
+struct thread *kern_tdfind(struct kern *k, int tid);
+/*
+ * Kernel panic (VM-SPEC: a kernel-stack overflow, a fault in a NOFAULT
+ * entry): logs EV_PANIC with the message and stops the machine after the
+ * current operation (k->panicked; the run ends "failed: kernel panic").
+ */
+void kern_panic(struct kern *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * Debugger access (sys_ptrace.c; VM-SPEC "Debugger access and I-cache
+ * sync").  proc_rwmem: read (write) len bytes at va of p's space from
+ * (into) buf, page by page through vm_fault_hold and the direct map; a
+ * write gets a private copy of read-only text (VM_FAULT_COPY: the page
+ * stays mapped with the entry's protection), then vm_sync_icache for an
+ * executable entry and hw->code_changed.  0, or EFAULT at the first page
+ * the map refuses (the pages before it were done).  kern_ptrace_stop:
+ * td of a traced process stops with sig instead of acting on it
+ * (kern_deliver_signals).  kern_ptrace_exit: p exits: its tracer lets go
+ * of it and its tracees are detached and resumed (kern_exit).
+ */
+int proc_rwmem(struct kern *k, struct proc *p, vm_offset_t va, void *buf, size_t len,
+    bool write);
+void kern_ptrace_stop(struct kern *k, struct thread *td, int sig);
+void kern_ptrace_exit(struct kern *k, struct proc *p);
 
 /* Kernel access to user memory: 0, or EFAULT. */
 int copyin(struct proc *p, vm_offset_t uva, void *dst, size_t len);

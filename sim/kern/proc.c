@@ -24,6 +24,7 @@
 #include "vm/vm_object.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,9 @@
 #define LCLONE_CHILD_CLEARTID	0x00200000	/* clear it (in the child) at exit */
 #define LCLONE_CHILD_SETTID	0x01000000	/* store the child's tid in the child */
 #define LCSIGNAL		0x000000ff	/* the exit signal */
+
+static void thread_event(struct thread *td, const char *what);
+static void thread_free(struct kern *k, struct thread *td);
 
 void
 kern_layout(enum sim_arch arch, struct kern_layout *l)
@@ -295,6 +299,8 @@ vmspace_free(struct vmspace *vm)
 	KASSERT(vm->refcnt > 0, ("vmspace_free: refcnt %d", vm->refcnt));
 	if (--vm->refcnt > 0)
 		return;
+	/* Nobody runs in it again: the teardown needs no shootdowns. */
+	pmap_deactivate_all(vm->pmap);
 	vm_map_remove(&vm->map, vm->map.min_offset, vm->map.max_offset);
 	pmap_destroy(vm->pmap);
 	free(vm);
@@ -361,6 +367,171 @@ vmspace_acquire_ref(struct proc *p)
 	return vm;
 }
 
+/* ---- threads -------------------------------------------------------------- */
+
+static void
+thread_event(struct thread *td, const char *what)
+{
+	struct event ev = event_make(EV_THREAD, what, 0);
+
+	snprintf(ev.detail, sizeof(ev.detail), "tid %d", td->tid);
+	event_emit(&ev, 0);
+}
+
+struct thread *
+kern_thread_alloc(struct kern *k, struct proc *p, int tid)
+{
+	struct thread *td = calloc(1, sizeof(*td)), **tail;
+
+	(void)k;
+	if (td == NULL)
+		return NULL;
+	if (!vm_thread_new(&td->kstack, 0)) {
+		free(td);
+		return NULL;
+	}
+	td->tid = tid;
+	td->p = p;
+	td->lastcpu = -1;
+	for (tail = &p->threads; *tail != NULL; tail = &(*tail)->next)
+		;
+	*tail = td;
+	if (p->td == NULL)
+		p->td = td;
+	p->nthreads++;
+	return td;
+}
+
+/* Free td (unlinked by the caller): its kernel stack, saved contexts. */
+static void
+thread_free(struct kern *k, struct thread *td)
+{
+	kern_sigctx_clear(k, td);
+	if (td->hwctx != NULL)
+		k->hw->ctx_free(k->hw_arg, td->hwctx);
+	if (td->kstack.kva != 0)
+		vm_thread_dispose(&td->kstack);
+	for (int c = 0; c < KERN_MAX_CPUS; c++)
+		if (k->curthread[c] == td)
+			k->curthread[c] = NULL;
+	if (td->p->hw_td == td)
+		td->p->hw_td = NULL;
+	free(td);
+}
+
+struct thread *
+kern_tdfind(struct kern *k, int tid)
+{
+	for (int i = 0; i < k->nprocs; i++) {
+		struct proc *q = k->procs[i];
+
+		if (q == NULL || q->exited)
+			continue;
+		for (struct thread *td = q->threads; td != NULL; td = td->next)
+			if (td->tid == tid && !td->exited)
+				return td;
+	}
+	return NULL;
+}
+
+struct thread *
+kern_thread_create(struct kern *k, struct thread *td, uint64_t flags,
+    vm_offset_t newsp, vm_offset_t tls, int *error)
+{
+	struct proc *p = td->p;
+	struct thread *ntd;
+
+	/* Linux: a thread shares the signal handlers, which share the VM. */
+	if (!(flags & LCLONE_SIGHAND) || !(flags & LCLONE_VM) || (flags & LCLONE_VFORK)) {
+		*error = EINVAL;
+		return NULL;
+	}
+	if (p->nthreads >= KERN_MAX_THREADS) {
+		*error = EAGAIN;
+		return NULL;
+	}
+	ntd = kern_thread_alloc(k, p, k->nextpid);
+	if (ntd == NULL) {
+		*error = EAGAIN;	/* no kernel stack */
+		return NULL;
+	}
+	k->nextpid++;
+	ntd->hwctx = k->hw->ctx_save(k->hw_arg, td);
+	if (ntd->hwctx == NULL) {
+		kern_thread_exit(k, ntd);
+		*error = ENOMEM;
+		return NULL;
+	}
+	/* The new thread returns 0 from clone, on its own stack. */
+	if (k->arch == ARCH_AMD64) {
+		k->hw->reg_set(k->hw_arg, ntd, GREG_X86_RAX, 0);
+		if (flags & LCLONE_SETTLS)
+			k->hw->reg_set(k->hw_arg, ntd, GREG_X86_FS_BASE, tls);
+	} else {
+		k->hw->reg_set(k->hw_arg, ntd, GREG_MIPS_V0, 0);
+		k->hw->reg_set(k->hw_arg, ntd, GREG_MIPS_A3, 0);
+		if (flags & LCLONE_SETTLS)
+			k->hw->reg_set(k->hw_arg, ntd, GREG_MIPS_USERLOCAL, tls);
+	}
+	if (newsp != 0)
+		k->hw->reg_set(k->hw_arg, ntd, GREG_SP, newsp);
+	thread_event(ntd, "new");
+	return ntd;
+}
+
+void
+kern_thread_exit(struct kern *k, struct thread *td)
+{
+	struct proc *p = td->p;
+
+	if (td->exited)
+		return;
+	if (p->nthreads <= 1) {
+		kern_exit(k, p, 0);
+		return;
+	}
+	if (td->clear_child_tid != 0) {
+		static const uint8_t zero[4];
+
+		if (copyout(p, zero, td->clear_child_tid, 4) == 0)
+			(void)kern_futex_wake(k, p->vm, td->clear_child_tid, 1, UINT32_MAX);
+	}
+	thread_event(td, "exit");
+	td->exited = true;
+	td->wchan = NULL;
+	p->nthreads--;
+	kern_sigctx_clear(k, td);
+	for (int c = 0; c < KERN_MAX_CPUS; c++)
+		if (k->curthread[c] == td)
+			k->curthread[c] = NULL;
+	/* The leader's exit leaves p->td pointing at it: p->td is the
+	 * process's first thread, used for its identity, not to run. */
+}
+
+int
+kern_futex_wake(struct kern *k, struct vmspace *vm, vm_offset_t uaddr, int n,
+    uint32_t bitset)
+{
+	int woken = 0;
+
+	/* In pid then creation order: deterministic. */
+	for (int pid = 1; pid < k->nextpid && woken < n; pid++) {
+		struct proc *q = kern_pfind(k, pid);
+
+		if (q == NULL || q->exited || q->vm != vm)
+			continue;
+		for (struct thread *td = q->threads; td != NULL && woken < n; td = td->next) {
+			if (td->exited || td->wchan != (const void *)vm ||
+			    td->futex_addr != uaddr || !(td->futex_bitset & bitset))
+				continue;
+			td->wchan = NULL;
+			td->futex_woken = true;
+			woken++;
+		}
+	}
+	return woken;
+}
+
 /* ---- sleeping ------------------------------------------------------------ */
 
 void
@@ -377,9 +548,18 @@ kern_wakeup(struct kern *k, const void *chan)
 	for (int i = 0; i < k->nprocs; i++) {
 		struct proc *q = k->procs[i];
 
-		if (q != NULL && !q->exited && q->td->wchan == chan)
-			q->td->wchan = NULL;
+		if (q == NULL || q->exited)
+			continue;
+		for (struct thread *td = q->threads; td != NULL; td = td->next)
+			if (!td->exited && td->wchan == chan)
+				td->wchan = NULL;
 	}
+}
+
+bool
+kern_td_runnable(const struct thread *td)
+{
+	return !td->p->exited && !td->exited && td->wchan == NULL;
 }
 
 bool
@@ -392,11 +572,35 @@ kern_deadlocked(struct kern *k)
 
 		if (q == NULL || q->exited)
 			continue;
-		if (q->td->wchan == NULL)
-			return false;
-		live = true;
+		for (struct thread *td = q->threads; td != NULL; td = td->next) {
+			if (td->exited)
+				continue;
+			if (td->wchan == NULL)
+				return false;
+			live = true;
+		}
 	}
 	return live;
+}
+
+void
+kern_panic(struct kern *k, const char *fmt, ...)
+{
+	struct event ev = event_make(EV_PANIC, NULL, 0);
+	va_list ap;
+
+	char msg[sizeof(k->panicmsg)];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	memcpy(ev.detail, msg, sizeof(ev.detail) - 1);	/* may be cut */
+	ev.detail[sizeof(ev.detail) - 1] = '\0';
+	event_emit(&ev, 0);
+	if (!k->panicked) {
+		k->panicked = true;
+		memcpy(k->panicmsg, msg, sizeof(msg));
+	}
 }
 
 /* ---- signals --------------------------------------------------------------- */
@@ -428,10 +632,16 @@ kern_psignal(struct kern *k, struct proc *p, int sig, const struct ksiginfo *si)
 		memset(&p->siginfo[sig], 0, sizeof(p->siginfo[sig]));
 		p->siginfo[sig].code = KSI_KERNEL;
 	}
-	/* A sleeper that will take it wakes up; its system call restarts
-	 * after the handler (every handler is SA_RESTART). */
-	if (p->td->wchan != NULL && (sig == KSIGKILL || !(p->sigmask & bit)))
-		p->td->wchan = NULL;
+	/* Sleepers that may take it wake up; their system calls restart
+	 * after the handler (every handler is SA_RESTART).  The first
+	 * thread back in user mode takes it; the others sleep again.  A
+	 * thread stopped for its tracer stays stopped (but SIGKILL). */
+	if (sig == KSIGKILL || !(p->sigmask & bit)) {
+		for (struct thread *td = p->threads; td != NULL; td = td->next)
+			if (!td->exited && td->wchan != NULL &&
+			    (td->wchan != (const void *)&p->pt || sig == KSIGKILL))
+				td->wchan = NULL;
+	}
 	(void)k;
 }
 
@@ -499,6 +709,7 @@ kern_exit(struct kern *k, struct proc *p, int wait_status)
 {
 	struct event ev;
 	struct proc *init;
+	const char *oreason;
 
 	if (p->exited)
 		return;
@@ -512,18 +723,27 @@ kern_exit(struct kern *k, struct proc *p, int wait_status)
 	p->exited = true;
 	p->exit_status = wait_status;
 	p->sigpending = 0;
-	p->td->wchan = NULL;
-	for (int c = 0; c < KERN_MAX_CPUS; c++)
-		if (k->curthread[c] == p->td)
-			k->curthread[c] = NULL;
+	for (struct thread *td = p->threads; td != NULL; td = td->next) {
+		td->wchan = NULL;
+		kern_sigctx_clear(k, td);
+		if (!td->exited && td != p->td)
+			thread_event(td, "exit");
+		td->exited = true;
+		for (int c = 0; c < KERN_MAX_CPUS; c++)
+			if (k->curthread[c] == td)
+				k->curthread[c] = NULL;
+	}
+	p->nthreads = 0;
 	fd_close_all(p);
-	kern_sigctx_clear(k, p->td);
+	oreason = pmap_reason_set("exit");
 	vmspace_exit(k, p);
+	(void)pmap_reason_set(oreason);
 	/* A vfork parent sleeps on its child. */
 	if (p->vfork_parent != NULL) {
 		kern_wakeup(k, p);
 		p->vfork_parent = NULL;
 	}
+	kern_ptrace_exit(k, p);		/* tracer and tracees let go */
 	/* Children go to init (or, with init gone, are detached). */
 	init = k->initpid > 0 ? kern_pfind(k, k->initpid) : NULL;
 	for (int i = 0; i < k->nprocs; i++) {
@@ -551,15 +771,19 @@ kern_reap(struct kern *k, struct proc *p)
 	if (p->hw != NULL && k->hw->engine_drop != NULL)
 		k->hw->engine_drop(k->hw_arg, p);
 	fd_close_all(p);
-	if (p->td != NULL)
-		kern_sigctx_clear(k, p->td);
+	while (p->threads != NULL) {
+		struct thread *td = p->threads;
+
+		p->threads = td->next;
+		thread_free(k, td);
+	}
+	p->td = NULL;
 	vmspace_free(p->vm);
 	if (p->cred != NULL) {
 		if (ucred_current() == p->cred)
 			ucred_set_current(NULL);
 		crfree(p->cred);
 	}
-	free(p->td);
 	free(p->path);
 	free(p);
 }
@@ -575,8 +799,17 @@ kern_collect(struct kern *k)
 	for (int i = 0; i < k->nprocs; i++) {
 		struct proc *q = k->procs[i];
 
-		if (q != NULL && q->exited && q->ppid == 0 && q->pid != k->initpid)
+		if (q == NULL)
+			continue;
+		if (q->exited && q->ppid == 0 && q->pid != k->initpid) {
 			kern_reap(k, q);
+			continue;
+		}
+		/* Exited threads are off every CPU now: their kernel stacks
+		 * go (to the kstack cache). */
+		for (struct thread *td = q->threads; td != NULL; td = td->next)
+			if (td->exited && td->kstack.kva != 0)
+				vm_thread_dispose(&td->kstack);
 	}
 }
 
@@ -604,16 +837,18 @@ kern_fork(struct kern *k, struct thread *td, uint64_t flags, vm_offset_t newsp,
 		return NULL;
 	}
 	p = calloc(1, sizeof(*p));
-	if (p == NULL || (p->td = calloc(1, sizeof(*p->td))) == NULL ||
-	    (p->path = strdup(pp->path)) == NULL) {
-		if (p != NULL) {
-			free(p->td);
-			free(p);
-		}
+	if (p == NULL || (p->path = strdup(pp->path)) == NULL) {
+		free(p);
 		*error = ENOMEM;
 		return NULL;
 	}
 	p->pid = k->nextpid++;
+	if (kern_thread_alloc(k, p, p->pid) == NULL) {
+		free(p->path);
+		free(p);
+		*error = EAGAIN;
+		return NULL;
+	}
 	p->ppid = (flags & LCLONE_PARENT) ? pp->ppid : pp->pid;
 	p->pgid = pp->pgid;
 	p->arch = pp->arch;
@@ -625,8 +860,6 @@ kern_fork(struct kern *k, struct thread *td, uint64_t flags, vm_offset_t newsp,
 	memcpy(p->sigact, pp->sigact, sizeof(p->sigact));
 	p->sigmask = pp->sigmask;
 	p->exit_signal = (int)(flags & LCSIGNAL);
-	p->td->tid = p->pid;
-	p->td->p = p;
 	p->vm = vmspace_fork(k, pp->vm, error);
 	if (p->vm == NULL) {
 		kern_reap(k, p);	/* not linked into procs[] yet */

@@ -78,7 +78,14 @@ extern const struct sc_def sys_vm_defs[];
 extern const size_t sys_vm_ndefs;
 extern const struct sc_def sys_proc_defs[];
 extern const size_t sys_proc_ndefs;
+extern const struct sc_def sys_thread_defs[];
+extern const size_t sys_thread_ndefs;
+/* clone with CLONE_THREAD (sys_thread.c): the new thread's tid or -errno. */
+int64_t sys_thread_clone(struct sc_ctx *c, uint64_t flags, vm_offset_t newsp,
+    vm_offset_t ptid, vm_offset_t ctid, vm_offset_t tls);
 extern const struct sc_def sys_file_defs[];
 extern const size_t sys_file_ndefs;
+extern const struct sc_def sys_ptrace_defs[];
+extern const size_t sys_ptrace_ndefs;
 
 #endif

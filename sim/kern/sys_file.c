@@ -292,6 +292,10 @@ sys_write(struct sc_ctx *c, const uint64_t *a)
 
 	if (f == NULL)
 		return -EBADF;
+	/* Teaching knob: a 12 KiB buffer on a 8 KiB kernel stack. */
+	if ((c->k->bugs & KERN_BUG_KSTACK_OVERFLOW) &&
+	    kern_kstack_use(c->k, NULL, c->td, 12 << 10) != 0)
+		return -EFAULT;		/* kernel panic: the machine stops */
 	return file_do_write(c, f, ulong_arg(c, a[1]), ulong_arg(c, a[2]), false, 0, true);
 }
 

@@ -41,6 +41,7 @@
 
 #define LCLONE_VM		0x00000100
 #define LCLONE_VFORK		0x00004000
+#define LCLONE_THREAD		0x00010000
 #define LCLONE_PARENT_SETTID	0x00100000
 #define LCLONE_CHILD_CLEARTID	0x00200000
 #define LCLONE_CHILD_SETTID	0x01000000
@@ -105,8 +106,12 @@ sys_clone(struct sc_ctx *c, const uint64_t *a)
 	/* amd64 clone(flags, newsp, ptid, ctid, tls); o32 (CLONE_BACKWARDS)
 	 * clone(flags, newsp, ptid, tls, ctid). */
 	uint64_t flags = a[0] & 0xffffffffu;
+	vm_offset_t ctid = c->arch == ARCH_AMD64 ? a[3] : a[4];
 
-	return proc_clone(c, flags, a[1], a[2], c->arch == ARCH_AMD64 ? a[3] : a[4]);
+	if (flags & LCLONE_THREAD)
+		return sys_thread_clone(c, flags, a[1], a[2], ctid,
+		    c->arch == ARCH_AMD64 ? a[4] : a[3]);
+	return proc_clone(c, flags, a[1], a[2], ctid);
 }
 
 /* ---- execve ------------------------------------------------------------ */
@@ -218,7 +223,7 @@ sys_execve(struct sc_ctx *c, const uint64_t *a)
 static bool
 wait_matches(const struct proc *p, const struct proc *q, int64_t pid)
 {
-	if (q->ppid != p->pid)
+	if (q->ppid != p->pid && q->pt.tracer != p->pid)	/* a tracee counts */
 		return false;
 	if (pid > 0)
 		return q->pid == pid;
@@ -230,13 +235,15 @@ wait_matches(const struct proc *p, const struct proc *q, int64_t pid)
 }
 
 /* wait4(pid, status, options, rusage): the lowest-numbered exited child
- * that matches; sleeps (and restarts) until there is one. */
+ * that matches, or tracee stopped for the caller (reported once, status
+ * (sig << 8) | 0x7f, WIFSTOPPED; sys_ptrace.c); sleeps (and restarts)
+ * until there is one. */
 static int64_t
 proc_wait4(struct sc_ctx *c, int64_t pid, vm_offset_t ustatus, int64_t options,
     vm_offset_t urusage)
 {
 	struct kern *k = c->k;
-	struct proc *zombie = NULL;
+	struct proc *zombie = NULL, *stopped = NULL;
 	bool any = false;
 	int rpid;
 
@@ -249,11 +256,22 @@ proc_wait4(struct sc_ctx *c, int64_t pid, vm_offset_t ustatus, int64_t options,
 		if (q == NULL || !wait_matches(c->p, q, pid))
 			continue;
 		any = true;
-		if (q->exited && (zombie == NULL || q->pid < zombie->pid))
+		if (q->exited && q->ppid == c->p->pid &&
+		    (zombie == NULL || q->pid < zombie->pid))
 			zombie = q;
+		if (!q->exited && q->pt.tracer == c->p->pid && q->pt.stopped &&
+		    !q->pt.reported && (stopped == NULL || q->pid < stopped->pid))
+			stopped = q;
 	}
 	if (!any)
 		return -ECHILD;
+	if (stopped != NULL && (zombie == NULL || stopped->pid < zombie->pid)) {
+		if (ustatus != 0 && sc_copyout_uint(c, ustatus,
+		    (uint64_t)(uint32_t)(stopped->pt.stopsig << 8 | 0x7f), 4) != 0)
+			return -EFAULT;
+		stopped->pt.reported = true;
+		return stopped->pid;
+	}
 	if (zombie == NULL) {
 		if (options & LWNOHANG)
 			return 0;

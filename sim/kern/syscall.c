@@ -32,12 +32,12 @@
 
 enum sc {
 	SC_NONE, SC_MMAP, SC_MMAP2, SC_MPROTECT, SC_MUNMAP, SC_BRK,
-	SC_SCHED_YIELD, SC_MADVISE, SC_GETPID, SC_GETTID, SC_EXIT,
-	SC_EXIT_GROUP, SC_UNAME, SC_GETUID, SC_GETEUID, SC_GETGID,
-	SC_GETEGID, SC_ARCH_PRCTL, SC_SET_THREAD_AREA, SC_SET_TID_ADDRESS,
+	SC_MADVISE, SC_GETPID,
+	SC_UNAME, SC_GETUID, SC_GETEUID, SC_GETGID,
+	SC_GETEGID, SC_ARCH_PRCTL, SC_SET_THREAD_AREA,
 	SC_SET_ROBUST_LIST, SC_RSEQ, SC_CLOCK_GETTIME, SC_CLOCK_GETTIME64,
 	SC_GETTIMEOFDAY, SC_PRLIMIT64, SC_GETRLIMIT, SC_GETRANDOM,
-	SC_CACHEFLUSH, SC_FUTEX, SC_SETRLIMIT,
+	SC_CACHEFLUSH, SC_SETRLIMIT,
 };
 
 struct sc_entry {
@@ -49,25 +49,21 @@ struct sc_entry {
 static const struct sc_entry sc_amd64[] = {
 	{ 9, SC_MMAP, "mmap" }, { 10, SC_MPROTECT, "mprotect" },
 	{ 11, SC_MUNMAP, "munmap" }, { 12, SC_BRK, "brk" },
-	{ 24, SC_SCHED_YIELD, "sched_yield" }, { 28, SC_MADVISE, "madvise" },
-	{ 39, SC_GETPID, "getpid" }, { 60, SC_EXIT, "exit" },
+	{ 28, SC_MADVISE, "madvise" }, { 39, SC_GETPID, "getpid" },
 	{ 63, SC_UNAME, "uname" },
 	{ 96, SC_GETTIMEOFDAY, "gettimeofday" },
 	{ 97, SC_GETRLIMIT, "getrlimit" }, { 102, SC_GETUID, "getuid" },
 	{ 160, SC_SETRLIMIT, "setrlimit" },
 	{ 104, SC_GETGID, "getgid" }, { 107, SC_GETEUID, "geteuid" },
 	{ 108, SC_GETEGID, "getegid" },
-	{ 158, SC_ARCH_PRCTL, "arch_prctl" }, { 186, SC_GETTID, "gettid" },
-	{ 202, SC_FUTEX, "futex" }, { 218, SC_SET_TID_ADDRESS, "set_tid_address" },
+	{ 158, SC_ARCH_PRCTL, "arch_prctl" },
 	{ 228, SC_CLOCK_GETTIME, "clock_gettime" },
-	{ 231, SC_EXIT_GROUP, "exit_group" },
 	{ 273, SC_SET_ROBUST_LIST, "set_robust_list" },
 	{ 302, SC_PRLIMIT64, "prlimit64" }, { 318, SC_GETRANDOM, "getrandom" },
 	{ 334, SC_RSEQ, "rseq" },
 };
 
 static const struct sc_entry sc_o32[] = {
-	{ 4001, SC_EXIT, "exit" },
 	{ 4020, SC_GETPID, "getpid" }, { 4024, SC_GETUID, "getuid" },
 	{ 4045, SC_BRK, "brk" }, { 4047, SC_GETGID, "getgid" },
 	{ 4049, SC_GETEUID, "geteuid" }, { 4050, SC_GETEGID, "getegid" },
@@ -77,11 +73,8 @@ static const struct sc_entry sc_o32[] = {
 	{ 4091, SC_MUNMAP, "munmap" }, { 4122, SC_UNAME, "uname" },
 	{ 4125, SC_MPROTECT, "mprotect" },
 	{ 4147, SC_CACHEFLUSH, "cacheflush" },
-	{ 4162, SC_SCHED_YIELD, "sched_yield" },
 	{ 4210, SC_MMAP2, "mmap2" },
-	{ 4218, SC_MADVISE, "madvise" }, { 4222, SC_GETTID, "gettid" },
-	{ 4238, SC_FUTEX, "futex" }, { 4246, SC_EXIT_GROUP, "exit_group" },
-	{ 4252, SC_SET_TID_ADDRESS, "set_tid_address" },
+	{ 4218, SC_MADVISE, "madvise" },
 	{ 4263, SC_CLOCK_GETTIME, "clock_gettime" },
 	{ 4283, SC_SET_THREAD_AREA, "set_thread_area" },
 	{ 4309, SC_SET_ROBUST_LIST, "set_robust_list" },
@@ -574,7 +567,9 @@ static const struct {
 } sc_modules[] = {
 	{ sys_vm_defs, &sys_vm_ndefs },
 	{ sys_proc_defs, &sys_proc_ndefs },
+	{ sys_thread_defs, &sys_thread_ndefs },
 	{ sys_file_defs, &sys_file_ndefs },
+	{ sys_ptrace_defs, &sys_ptrace_ndefs },
 };
 
 static const struct sc_def *
@@ -597,12 +592,16 @@ sc_dispatch(struct sc_ctx *c, uint64_t nr, const uint64_t *a)
 	const struct sc_def *d = sc_module_lookup(c->arch, nr);
 	const struct sc_entry *e;
 
+	/* The call's name is also why its TLB invalidations happen
+	 * (kern_syscall restores the previous reason). */
 	if (d != NULL) {
 		c->td->wmesg = d->name;
+		(void)pmap_reason_set(d->name);
 		return d->fn(c, a);
 	}
 	e = sc_lookup(c->arch, nr);
 	c->td->wmesg = e != NULL ? e->name : "syscall";
+	(void)pmap_reason_set(c->td->wmesg);
 	struct thread *td = c->td;
 	const struct kern_hw_ops *hw = c->k->hw;
 
@@ -623,17 +622,12 @@ sc_dispatch(struct sc_ctx *c, uint64_t nr, const uint64_t *a)
 		return sys_brk(c, a[0]);
 	case SC_MADVISE:
 		return sys_madvise(c, a[0], a[1], (int64_t)a[2]);
-	case SC_SCHED_YIELD:
-		return 0;
-	case SC_GETPID: case SC_GETTID:
+	case SC_GETPID:
 		return c->p->pid;
 	case SC_GETUID: case SC_GETEUID:
 		return c->p->uid;
 	case SC_GETGID: case SC_GETEGID:
 		return c->p->gid;
-	case SC_EXIT: case SC_EXIT_GROUP:
-		kern_exit(c->k, c->p, (int)((a[0] & 0xff) << 8));
-		return 0;
 	case SC_UNAME:
 		return sys_uname(c, a[0]);
 	case SC_ARCH_PRCTL:
@@ -648,9 +642,6 @@ sc_dispatch(struct sc_ctx *c, uint64_t nr, const uint64_t *a)
 	case SC_SET_THREAD_AREA:
 		hw->reg_set(c->k->hw_arg, td, GREG_MIPS_USERLOCAL, a[0]);
 		return 0;
-	case SC_SET_TID_ADDRESS:
-		td->clear_child_tid = a[0];
-		return td->tid;
 	case SC_SET_ROBUST_LIST:
 		return 0;	/* the list matters only when threads die */
 	case SC_CLOCK_GETTIME:
@@ -669,7 +660,7 @@ sc_dispatch(struct sc_ctx *c, uint64_t nr, const uint64_t *a)
 		return sys_getrandom(c, a[0], a[1]);
 	case SC_CACHEFLUSH:
 		return sys_cacheflush(c, a[0], a[1]);
-	case SC_RSEQ: case SC_FUTEX:
+	case SC_RSEQ:
 	case SC_NONE:
 		break;
 	}
@@ -687,6 +678,7 @@ kern_syscall(struct kern *k, struct thread *td)
 	};
 	uint64_t a[6], nr;
 	int64_t r;
+	const char *oreason;
 
 	k->stats.syscalls++;
 	td->p->nsyscalls++;
@@ -718,7 +710,13 @@ kern_syscall(struct kern *k, struct thread *td)
 			a[4] = a[5] = 0;
 		}
 	}
+	/* The system-call exception saves a trapframe on the kernel stack. */
+	if (kern_trap_enter(k, NULL, td) != 0)
+		return;		/* kernel panic: the machine stops */
+	oreason = pmap_reason_set("syscall");
 	r = sc_dispatch(&c, nr, a);
+	(void)pmap_reason_set(oreason);
+	kern_trap_leave(k, NULL, td);
 	if (td->p->exited || r == -KERN_EJUSTRETURN)
 		return;		/* the handler set the registers (execve, sigreturn) */
 	if (r == -KERN_ERESTART) {

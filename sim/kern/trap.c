@@ -101,19 +101,44 @@ kern_rv_name(int rv)
 	}
 }
 
+static int trap_mmu_general(struct kern *k, struct mmu_cpu *cpu, struct thread *td,
+    const struct mmu_exc *exc);
+
 int
 kern_trap_mmu(void *arg, struct mmu_cpu *cpu, const struct mmu_exc *exc)
 {
 	struct kern *k = arg;
 	struct thread *td = k->curthread[cpu->id];
+	const char *oreason;
 	int rv;
 
 	KASSERT(td != NULL, ("trap on cpu%d with no thread", cpu->id));
 	ucred_set_current(td->p->cred);		/* a COW copy is charged to td */
-	switch (exc->type) {
-	case EXC_TLB_REFILL:
+	if (exc->type == EXC_TLB_REFILL) {
+		/* The refill handler runs on k0/k1: no trapframe. */
 		trap_tlb_event(EV_TLB_REFILL, exc->va, exc->kind);
 		return pmap_tlb_refill(cpu, exc->va);
+	}
+	/* General exception entry: a trapframe on the kernel stack. */
+	if (kern_trap_enter(k, cpu, td) != 0)
+		return -1;		/* kernel panic: the machine stops */
+	oreason = pmap_reason_set("fault");
+	rv = trap_mmu_general(k, cpu, td, exc);
+	(void)pmap_reason_set(oreason);
+	kern_trap_leave(k, cpu, td);
+	return rv;
+}
+
+static int
+trap_mmu_general(struct kern *k, struct mmu_cpu *cpu, struct thread *td,
+    const struct mmu_exc *exc)
+{
+	int rv;
+
+	switch (exc->type) {
+	case EXC_TLB_REFILL:
+		KASSERT(0, ("trap_mmu_general: refill"));
+		return -1;
 	case EXC_TLB_MODIFIED:
 		trap_tlb_event(EV_TLB_MODIFIED, exc->va, exc->kind);
 		if (pmap_emulate_modified(td->p->vm->pmap, cpu, exc->va) == 0)
@@ -548,14 +573,29 @@ kern_deliver_signals(struct kern *k, struct thread *td)
 		uint64_t oldmask;
 		int sig;
 
-		if (p->exited)
+		if (p->exited || td->exited)
 			return;
 		ready = p->sigpending & ~(p->sigmask & ~sig_cantmask(k->arch));
-		if (ready == 0)
-			return;
-		sig = (ready & KSIG_BIT(KSIGKILL)) ? KSIGKILL : __builtin_ctzll(ready) + 1;
-		bit = KSIG_BIT(sig);
-		p->sigpending &= ~bit;
+		if (p->pt.resume_sig != 0 && !(ready & KSIG_BIT(KSIGKILL))) {
+			/* The signal a tracer resumed td with (PTRACE_CONT,
+			 * DETACH): acted on now, without another stop. */
+			sig = p->pt.resume_sig;
+			p->pt.resume_sig = 0;
+			bit = KSIG_BIT(sig);
+		} else {
+			if (ready == 0)
+				return;
+			sig = (ready & KSIG_BIT(KSIGKILL)) ? KSIGKILL :
+			    __builtin_ctzll(ready) + 1;
+			bit = KSIG_BIT(sig);
+			p->sigpending &= ~bit;
+			/* A traced process stops for its tracer on every
+			 * signal but SIGKILL (sys_ptrace.c). */
+			if (p->pt.tracer != 0 && sig != KSIGKILL) {
+				kern_ptrace_stop(k, td, sig);
+				return;
+			}
+		}
 		si = p->siginfo[sig];
 		sa = &p->sigact[sig];
 		k->stats.signals++;

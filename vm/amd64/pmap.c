@@ -25,16 +25,31 @@
  *
  * Each pmap owns one PCID (1..4095, the lowest free at create) for its
  * lifetime, so a context switch (pmap_activate) loads CR3 without a flush.
- * Shootdown (VM-SPEC "amd64 shootdown"): a CPU where the pmap is active
- * gets an INVLPG (an IPI in FreeBSD); a CPU that ran it earlier is only
+ *
+ * Shootdown (VM-SPEC "amd64 shootdown"): one rendezvous per operation
+ * (pmap_shootdown in vm/pmap.c) on the CPUs where the pmap is active, all
+ * CPUs for the kernel pmap: kind page (INVLPG), range (an INVLPG per page
+ * changed, up to PMAP_SD_MAXPAGES) or all (a flushing CR3 reload of the
+ * PCID: global entries survive).  A CPU that ran the pmap earlier is only
  * marked stale (pm_stale) and flushes the PCID when it next activates the
- * pmap.  A destroyed pmap's PCID passes its stale CPUs on to the next pmap
- * that gets the PCID.
+ * pmap; a destroyed pmap's PCID passes its stale CPUs on to the next pmap
+ * that gets the PCID.  Only a PTE with PG_A can be cached by a TLB (the
+ * walker sets A before it fills), so changes to PTEs without A need no
+ * shootdown; pmap_enter follows FreeBSD's rule (the old PTE was accessed
+ * and its frame changed or NX was added, or it was dirty and loses RW)
+ * and keeps A and M when the frame stays.  An operation that needs no
+ * invalidation anywhere (or only on CPUs marked stale) logs nothing.
+ *
+ * The kernel pmap: one PML4 slot of the upper half (KPML4I, kernel VA
+ * [0xfffffe0000000000, 0xffffff0000000000)) whose PDPT is allocated with
+ * the first kernel mapping and then stored into every user PML4, existing
+ * (the list pmap_amd64_all) and future (so every CR3 reaches kernel
+ * stacks); its upper entries lack PG_U, its leaves are
+ * PG_V|PG_RW|PG_G|PG_NX|PG_W: supervisor only, global.
  *
  * XXX: page-table pages are freed only at pmap_destroy (FreeBSD frees a
- * table page when its last entry goes); IPI cycles are not charged yet
- * (no cost-table field); no large pages, no kernel pmap (the kernel runs
- * natively and reaches memory through the direct map).
+ * table page when its last entry goes); no large pages; the kernel's own
+ * code and data are reached through the direct map, not this pmap.
  */
 #include "vm/pmap_md.h"
 
@@ -47,12 +62,16 @@
 #include "mmu/tlb_amd64.h"
 
 #define PG_W		0x200ull	/* software (AVL bit 9): wired mapping */
-#define PG_UPPER	(PG_V | PG_RW | PG_U)	/* every non-leaf entry */
+#define PG_UPPER	(PG_V | PG_RW | PG_U)	/* every user non-leaf entry */
+#define PG_KUPPER	(PG_V | PG_RW)		/* every kernel non-leaf entry */
 
 #define NPTEPG		(PAGE_SIZE / 8)		/* 64-bit entries per table */
 #define PT_LEVELS	4			/* PML4, PDPT, PD, PT */
 #define VM_MAXUSER_ADDRESS ((vm_offset_t)1 << 47)	/* user space ends */
 #define NPCID		4096			/* PCIDs 0..4095; 0 is never used */
+#define KPML4I		508			/* the kernel's PML4 slot */
+#define KVA_MIN		((vm_offset_t)0xfffffe0000000000ull)	/* = KPML4I << 39, sign-extended */
+#define KVA_MAX		((vm_offset_t)0xffffff0000000000ull)
 
 /* Bit shift of the index at level l (3 = PML4 ... 0 = PT). */
 #define LEVEL_SHIFT(l)	(PAGE_SHIFT + 9 * (l))
@@ -62,6 +81,8 @@
  * a destroyed pmap made under it. */
 static uint64_t pmap_pcid_used[NPCID / 64];
 static uint64_t pmap_pcid_stale[NPCID];
+/* Every user pmap, newest first. */
+static struct pmap *pmap_amd64_all;
 
 static uint64_t
 pmap_amd64_ld(vm_paddr_t pa)
@@ -104,7 +125,7 @@ pmap_amd64_ptepa(struct pmap *pmap, vm_offset_t va, bool create,
 			m = pmap_ptpage_alloc(pmap);
 			if (m == NULL)
 				return (0);
-			e = m->phys_addr | PG_UPPER;
+			e = m->phys_addr | (pmap == kernel_pmap ? PG_KUPPER : PG_UPPER);
 			pmap_amd64_st(epa, e);
 		}
 		table = e & PG_FRAME;
@@ -124,24 +145,148 @@ pmap_amd64_pte(struct pmap *pmap, vm_offset_t va)
 	return (ptepa != 0 ? pmap_amd64_ld(ptepa) : 0);
 }
 
+static uint64_t pmap_amd64_check_walk(struct pmap *pmap, vm_offset_t va);
+
 /*
- * The shootdown of one page: INVLPG on every CPU where pmap is active;
- * a CPU that ran it before will flush the PCID when it returns to it.
+ * The pages one operation invalidates, gathered while it runs and shot
+ * down together at its end (pmap_amd64_batch_flush): one page, a range,
+ * or beyond PMAP_SD_MAXPAGES pages the whole PCID.
  */
+struct pmap_amd64_batch {
+	struct pmap_sd sd;
+	bool overflow;
+};
+
+static void
+pmap_amd64_batch_init(struct pmap_amd64_batch *b, struct pmap *pmap)
+{
+	memset(b, 0, sizeof(*b));
+	b->sd.pmap = pmap;
+}
+
+static void
+pmap_amd64_batch_add(struct pmap_amd64_batch *b, vm_offset_t va)
+{
+	if (b->sd.npages == 0 && !b->overflow)
+		b->sd.sva = va;
+	b->sd.eva = va + PAGE_SIZE;
+	if (b->sd.npages < PMAP_SD_MAXPAGES)
+		b->sd.va[b->sd.npages++] = va;
+	else
+		b->overflow = true;
+}
+
+/* One CPU's part: INVLPG each page (any PCID drops global entries), or
+ * flush the PCID. */
+static void
+pmap_amd64_sd_invalidate(struct mmu_cpu *cpu, const struct pmap_sd *sd)
+{
+	bool kernel = sd->pmap == kernel_pmap;
+	uint16_t pcid = kernel ? cpu->pcid : sd->pmap->pm_md.amd64.pm_pcid;
+	int i;
+
+	if (sd->kind == PMAP_SD_ALL) {
+		KASSERT(!kernel, ("pmap_amd64: kernel shootdown of kind all"));
+		tlb_amd64_flush_pcid(&cpu->tlb_amd64, pcid);
+		if (cpu->nstale != 0)
+			mmu_stale_forget(cpu, 0, VM_MAXUSER_ADDRESS, pcid);
+		return;
+	}
+	for (i = 0; i < sd->npages; i++)
+		tlb_amd64_invlpg(&cpu->tlb_amd64, sd->va[i], pcid);
+	if (cpu->nstale != 0 && !kernel)
+		mmu_stale_forget(cpu, sd->sva, sd->eva, pcid);
+}
+
+/*
+ * --bug skip-shootdown: cpu keeps its entries.  Each valid 4 KiB entry of
+ * the pmap's PCID in the range that grants more than the tables now
+ * (another frame, none, or RW the tables took away) is registered with
+ * the stale watch.
+ */
+static void
+pmap_amd64_sd_skipped(struct mmu_cpu *cpu, const struct pmap_sd *sd)
+{
+	uint16_t pcid = sd->pmap->pm_md.amd64.pm_pcid;
+	struct tlb_amd64_entry *e;
+	vm_offset_t va;
+	uint64_t pte;
+	unsigned i;
+
+	for (i = 0; i < cpu->tlb_amd64.nentries; i++) {
+		e = &cpu->tlb_amd64.e[i];
+		if (!e->valid || e->pcid != pcid || (e->flags & PG_G) ||
+		    e->pgsz != TLB_AMD64_4K)
+			continue;
+		va = e->vpn << PAGE_SHIFT;
+		if (va < sd->sva || va >= sd->eva)
+			continue;
+		pte = pmap_amd64_check_walk(sd->pmap, va);
+		if ((pte & PG_V) == 0)
+			mmu_stale_watch(cpu, va, pcid, ptoa(e->pfn), MMU_STALE_NONE,
+			    false);
+		else if (((pte & PG_FRAME) >> PAGE_SHIFT) != e->pfn ||
+		    ((e->flags & PG_RW) && !(pte & PG_RW)))
+			mmu_stale_watch(cpu, va, pcid, ptoa(e->pfn),
+			    pte & PG_FRAME, (pte & PG_RW) != 0);
+	}
+}
+
+/*
+ * The shootdown of the gathered pages: on every CPU for the kernel pmap,
+ * else on the CPUs where the pmap is active; a CPU that ran it before is
+ * marked stale and flushes the PCID when it returns to it.
+ */
+static void
+pmap_amd64_batch_flush(struct pmap_amd64_batch *b)
+{
+	struct pmap *pmap = b->sd.pmap;
+	struct pmap_amd64 *md = &pmap->pm_md.amd64;
+
+	if (b->sd.npages == 0)
+		return;
+	if (pmap == kernel_pmap) {
+		KASSERT(!b->overflow, ("pmap_amd64: kernel batch overflow"));
+		b->sd.cpus = pmap_all_cpus();
+		b->sd.skipped = NULL;
+	} else {
+		md->pm_stale |= md->pm_save & ~pmap->pm_active;
+		b->sd.cpus = pmap->pm_active;
+		b->sd.skipped = pmap_amd64_sd_skipped;
+	}
+	if (b->sd.cpus == 0)
+		return;
+	b->sd.kind = b->overflow ? PMAP_SD_ALL : b->sd.npages == 1 ?
+	    PMAP_SD_PAGE : PMAP_SD_RANGE;
+	b->sd.invalidate = pmap_amd64_sd_invalidate;
+	pmap_shootdown(&b->sd);
+}
+
+/*
+ * va's PTE in pmap became pte: CPUs watching va for pmap's PCID (a
+ * skipped shootdown) learn what the tables give now.
+ */
+static void
+pmap_amd64_stale_note(struct pmap *pmap, vm_offset_t va, uint64_t pte)
+{
+	int c;
+
+	for (c = 0; c < pmap_mach.ncpus; c++)
+		if (pmap_cpu(c)->nstale != 0)
+			mmu_stale_tables(pmap_cpu(c), va, pmap->pm_md.amd64.pm_pcid,
+			    (pte & PG_V) ? (pte & PG_FRAME) : MMU_STALE_NONE,
+			    (pte & PG_RW) != 0);
+}
+
+/* The shootdown of one page. */
 static void
 pmap_amd64_invalidate_page(struct pmap *pmap, vm_offset_t va)
 {
-	struct pmap_amd64 *md = &pmap->pm_md.amd64;
-	uint64_t bit;
-	int i;
+	struct pmap_amd64_batch b;
 
-	for (i = 0; i < pmap_mach.ncpus; i++) {
-		bit = PMAP_CPUBIT(i);
-		if (pmap->pm_active & bit)
-			tlb_amd64_invlpg(&pmap_cpu(i)->tlb_amd64, va, md->pm_pcid);
-		else if (md->pm_save & bit)
-			md->pm_stale |= bit;
-	}
+	pmap_amd64_batch_init(&b, pmap);
+	pmap_amd64_batch_add(&b, va);
+	pmap_amd64_batch_flush(&b);
 }
 
 /* A torn-down PTE of va gives its counts and pv entry back, and its M bit
@@ -163,14 +308,45 @@ pmap_amd64_pte_release(struct pmap *pmap, vm_offset_t va, uint64_t pte)
 static void
 pmap_amd64_bootstrap(void)
 {
+	pmap_kva_min = KVA_MIN;
+	pmap_kva_max = KVA_MAX;
 	memset(pmap_pcid_used, 0, sizeof(pmap_pcid_used));
 	memset(pmap_pcid_stale, 0, sizeof(pmap_pcid_stale));
+	pmap_amd64_all = NULL;
 	pmap_pcid_used[0] |= 1;		/* PCID 0: no user pmap */
 }
 
 /*
- * An empty pmap: a zeroed PML4 and the lowest free PCID.  NULL when no
- * page or no PCID (4095 pmaps exist) can be had.
+ * The kernel pmap's PML4 and the PDPT of its slot, allocated once, at the
+ * first kernel mapping (pmap_bootstrap comes before the page allocator),
+ * and the slot stored into every user PML4.  0, or -1 when no page can be
+ * had.
+ */
+static int
+pmap_amd64_kernel_init(void)
+{
+	vm_page_t pml4, pdpt;
+	struct pmap *p;
+
+	if (kernel_pmap->pm_root != NULL)
+		return (0);
+	if ((pml4 = pmap_ptpage_alloc(kernel_pmap)) == NULL)
+		return (-1);
+	if ((pdpt = pmap_ptpage_alloc(kernel_pmap)) == NULL) {
+		pmap_ptpage_free(kernel_pmap, pml4);
+		return (-1);
+	}
+	kernel_pmap->pm_root = pml4;
+	pmap_amd64_st(pml4->phys_addr + KPML4I * 8, pdpt->phys_addr | PG_KUPPER);
+	for (p = pmap_amd64_all; p != NULL; p = p->pm_md.amd64.pm_next)
+		pmap_amd64_st(p->pm_root->phys_addr + KPML4I * 8,
+		    pdpt->phys_addr | PG_KUPPER);
+	return (0);
+}
+
+/*
+ * An empty pmap: a PML4 holding only the kernel's slot (once it exists),
+ * and the lowest free PCID.  NULL when no page or no PCID (4095 pmaps exist) can be had.
  */
 static struct pmap *
 pmap_amd64_create(void)
@@ -191,6 +367,13 @@ pmap_amd64_create(void)
 		free(pmap);
 		return (NULL);
 	}
+	if (kernel_pmap->pm_root != NULL)
+		pmap_amd64_st(pmap->pm_root->phys_addr + KPML4I * 8,
+		    pmap_amd64_ld(kernel_pmap->pm_root->phys_addr + KPML4I * 8));
+	if ((pmap->pm_md.amd64.pm_next = pmap_amd64_all) != NULL)
+		pmap_amd64_all->pm_md.amd64.pm_prevp = &pmap->pm_md.amd64.pm_next;
+	pmap->pm_md.amd64.pm_prevp = &pmap_amd64_all;
+	pmap_amd64_all = pmap;
 	pmap_pcid_used[pcid / 64] |= (uint64_t)1 << (pcid % 64);
 	pmap->pm_md.amd64.pm_pcid = (uint16_t)pcid;
 	pmap->pm_md.amd64.pm_stale = pmap_pcid_stale[pcid];
@@ -212,6 +395,8 @@ pmap_amd64_free_table(struct pmap *pmap, vm_paddr_t pa, int l)
 			    (unsigned long long)e));
 			continue;
 		}
+		if (l == PT_LEVELS - 1 && i == KPML4I)
+			continue;	/* the kernel's, shared */
 		if (e & PG_V)
 			pmap_amd64_free_table(pmap, e & PG_FRAME, l - 1);
 	}
@@ -239,6 +424,8 @@ pmap_amd64_destroy(struct pmap *pmap)
 	for (c = 0; c < pmap_mach.ncpus; c++)
 		if (pmap_pcpu[c].pc_active == pmap)
 			pmap_pcpu[c].pc_active = NULL;
+	if ((*md->pm_prevp = md->pm_next) != NULL)
+		md->pm_next->pm_md.amd64.pm_prevp = md->pm_prevp;
 	pmap_pcid_stale[md->pm_pcid] = md->pm_save | md->pm_stale;
 	pmap_pcid_used[md->pm_pcid / 64] &= ~((uint64_t)1 << (md->pm_pcid % 64));
 	free(pmap);
@@ -278,14 +465,24 @@ pmap_amd64_enter(struct pmap *pmap, vm_offset_t va, vm_prot_t access,
 		npte |= PG_PCD | PG_PWT;
 
 	opte = pmap_amd64_ld(ptepa);
-	if (opte & PG_V)
+	if (opte & PG_V) {
 		pmap_amd64_pte_release(pmap, va, opte);
+		/* Same frame: A (and M while writable) stay, so that a TLB
+		 * entry never implies bits the PTE lacks. */
+		if ((opte & PG_FRAME) == pa)
+			npte |= opte & ((npte & PG_RW) ? (PG_A | PG_M) : PG_A);
+	}
 	pmap_amd64_st(ptepa, npte);
+	pmap_amd64_stale_note(pmap, va, npte);
 	pmap_pv_insert(pmap, va, m);
 	pmap->pm_resident++;
 	if (wired)
 		pmap->pm_wired++;
-	if (opte & PG_V)
+	/* FreeBSD's rule: an accessed PTE whose frame changed or that lost
+	 * execution, or a dirty one that lost write, may be cached. */
+	if ((opte & PG_V) && (((opte & PG_A) && ((opte & PG_FRAME) != pa ||
+	    (!(opte & PG_NX) && (npte & PG_NX)))) ||
+	    ((opte & (PG_RW | PG_M)) == (PG_RW | PG_M) && !(npte & PG_RW))))
 		pmap_amd64_invalidate_page(pmap, va);
 	return (KERN_SUCCESS);
 }
@@ -293,17 +490,20 @@ pmap_amd64_enter(struct pmap *pmap, vm_offset_t va, vm_prot_t access,
 /*
  * Apply fn to every valid PTE in [sva, eva) (page aligned), skipping the
  * range of a missing table in one step.  fn returns the new PTE; a changed
- * PTE is stored and shot down.
+ * PTE is stored; those that had PG_A (a TLB may cache them) are shot down
+ * together at the end, in one operation.
  */
 static void
 pmap_amd64_range(struct pmap *pmap, vm_offset_t sva, vm_offset_t eva,
     uint64_t (*fn)(struct pmap *, vm_offset_t, uint64_t, vm_prot_t),
     vm_prot_t prot)
 {
+	struct pmap_amd64_batch b;
 	vm_offset_t va, ptend;
 	vm_paddr_t ptepa;
 	uint64_t opte, npte;
 
+	pmap_amd64_batch_init(&b, pmap);
 	eva = MIN(eva, VM_MAXUSER_ADDRESS);
 	for (va = sva; va < eva; ) {
 		ptepa = pmap_amd64_ptepa(pmap, va, false, &ptend);
@@ -320,9 +520,12 @@ pmap_amd64_range(struct pmap *pmap, vm_offset_t sva, vm_offset_t eva,
 			if (npte == opte)
 				continue;
 			pmap_amd64_st(ptepa, npte);
-			pmap_amd64_invalidate_page(pmap, va);
+			pmap_amd64_stale_note(pmap, va, npte);
+			if (opte & PG_A)
+				pmap_amd64_batch_add(&b, va);
 		}
 	}
+	pmap_amd64_batch_flush(&b);
 }
 
 static uint64_t
@@ -352,7 +555,7 @@ pmap_amd64_protect_pte(struct pmap *pmap, vm_offset_t va, uint64_t opte,
 	return (npte);
 }
 
-/* Remove every mapping in [sva, eva), one shootdown per page mapped. */
+/* Remove every mapping in [sva, eva), one shootdown for all of them. */
 static void
 pmap_amd64_remove(struct pmap *pmap, vm_offset_t sva, vm_offset_t eva)
 {
@@ -440,6 +643,25 @@ pmap_amd64_activate(struct pmap *pmap, struct mmu_cpu *cpu)
 	mmu_set_cr3(cpu, pmap->pm_root->phys_addr, md->pm_pcid);
 }
 
+static void
+pmap_amd64_deactivate_all(struct pmap *pmap)
+{
+	struct pmap_amd64 *md = &pmap->pm_md.amd64;
+
+	for (int c = 0; c < pmap_mach.ncpus; c++) {
+		struct mmu_cpu *cpu = pmap_mach.cpus[c];
+
+		if (pmap_pcpu[c].pc_active != pmap)
+			continue;
+		pmap_pcpu[c].pc_active = NULL;
+		pmap->pm_active &= ~PMAP_CPUBIT(c);
+		md->pm_stale |= PMAP_CPUBIT(c);
+		/* The kernel's half only: no user translation can be made. */
+		mmu_set_cr3(cpu, kernel_pmap->pm_root != NULL ?
+		    kernel_pmap->pm_root->phys_addr : 0, 0);
+	}
+}
+
 static int
 pmap_amd64_tlb_refill(struct mmu_cpu *cpu, vm_offset_t va)
 {
@@ -493,7 +715,7 @@ pmap_amd64_check_count(vm_paddr_t pa, int l, unsigned long *resident,
 	(*ptpages)++;
 	for (i = 0; i < NPTEPG; i++) {
 		e = pmap_amd64_ld(pa + i * 8);
-		if ((e & PG_V) == 0)
+		if ((e & PG_V) == 0 || (l == PT_LEVELS - 1 && i == KPML4I))
 			continue;
 		if (l == 0) {
 			(*resident)++;
@@ -532,6 +754,13 @@ pmap_amd64_check(struct pmap *pmap, char *msg, size_t msglen)
 		    ptpages, pmap->pm_resident, pmap->pm_wired, pmap->pm_ptpages);
 		return (-1);
 	}
+	if (kernel_pmap->pm_root != NULL && ((pmap_amd64_ld(pmap->pm_root->phys_addr +
+	    KPML4I * 8) ^ pmap_amd64_ld(kernel_pmap->pm_root->phys_addr +
+	    KPML4I * 8)) & (PG_FRAME | PG_KUPPER | PG_U)) != 0) {
+		snprintf(msg, msglen, "pmap: PML4 slot %d is not the kernel's",
+		    KPML4I);
+		return (-1);
+	}
 	if ((pmap->pm_active & ~md->pm_save) != 0 ||
 	    (pmap->pm_active & md->pm_stale) != 0) {
 		snprintf(msg, msglen, "pmap: active 0x%llx, save 0x%llx, stale "
@@ -567,6 +796,9 @@ pmap_amd64_check(struct pmap *pmap, char *msg, size_t msglen)
 				continue;
 			va = e->vpn << PAGE_SHIFT;
 			pte = pmap_amd64_check_walk(pmap, va);
+			if (cpu->nstale != 0 && e->pgsz == TLB_AMD64_4K &&
+			    mmu_stale_watched(cpu, va, md->pm_pcid, ptoa(e->pfn)))
+				continue;	/* a skipped shootdown's leftover */
 			if ((pte & PG_V) == 0 || e->pgsz != TLB_AMD64_4K ||
 			    ((pte & PG_FRAME) >> PAGE_SHIFT) !=
 			    e->pfn || ((e->flags & PG_RW) && !(pte & PG_RW)) ||
@@ -618,6 +850,123 @@ pmap_amd64_pte_bits(struct pmap *pmap, vm_offset_t va, int clear)
 	return (bits);
 }
 
+/* ---- the kernel pmap ---- */
+
+#define PG_KLEAF	(PG_V | PG_RW | PG_G | PG_NX | PG_W)	/* kernel leaves */
+
+/*
+ * Map count frames at kernel va..: supervisor, read/write, global, wired
+ * (FreeBSD pmap_kenter without PG_U).  Replaced PTEs that were accessed
+ * are shot down on every CPU, in one operation.
+ * XXX: a missing kernel page-table page that cannot be allocated panics
+ * (FreeBSD grows the kernel tables ahead, pmap_growkernel).
+ */
+static void
+pmap_amd64_kenter(vm_offset_t va, const vm_paddr_t *pa, int count)
+{
+	struct pmap_amd64_batch b;
+	vm_paddr_t ptepa;
+	uint64_t opte;
+	int i;
+
+	if (pmap_amd64_kernel_init() != 0)
+		panic("pmap_kenter: no page for the kernel page tables");
+	pmap_amd64_batch_init(&b, kernel_pmap);
+	for (i = 0; i < count; i++, va += PAGE_SIZE) {
+		KASSERT((pa[i] & ~PG_FRAME) == 0, ("pmap_kenter: pa %#llx",
+		    (unsigned long long)pa[i]));
+		ptepa = pmap_amd64_ptepa(kernel_pmap, va, true, NULL);
+		if (ptepa == 0)
+			panic("pmap_kenter: no page for a kernel page table "
+			    "(va %#llx)", (unsigned long long)va);
+		opte = pmap_amd64_ld(ptepa);
+		if (opte & PG_V) {
+			kernel_pmap->pm_resident--;
+			kernel_pmap->pm_wired--;
+		}
+		pmap_amd64_st(ptepa, pa[i] | PG_KLEAF);
+		kernel_pmap->pm_resident++;
+		kernel_pmap->pm_wired++;
+		if ((opte & (PG_V | PG_A)) == (PG_V | PG_A) &&
+		    (opte & PG_FRAME) != pa[i])
+			pmap_amd64_batch_add(&b, va);
+	}
+	pmap_amd64_batch_flush(&b);
+}
+
+/* Unmap count kernel pages at va..; accessed ones are shot down on every
+ * CPU, up to PMAP_SD_MAXPAGES per operation. */
+static void
+pmap_amd64_kremove(vm_offset_t va, int count)
+{
+	struct pmap_amd64_batch b;
+	vm_paddr_t ptepa;
+	uint64_t opte;
+	int i;
+
+	if (kernel_pmap->pm_root == NULL)
+		return;
+	pmap_amd64_batch_init(&b, kernel_pmap);
+	for (i = 0; i < count; i++, va += PAGE_SIZE) {
+		ptepa = pmap_amd64_ptepa(kernel_pmap, va, false, NULL);
+		if (ptepa == 0 || ((opte = pmap_amd64_ld(ptepa)) & PG_V) == 0)
+			continue;
+		pmap_amd64_st(ptepa, 0);
+		KASSERT(kernel_pmap->pm_resident > 0 && kernel_pmap->pm_wired > 0,
+		    ("pmap_kremove: count underflow"));
+		kernel_pmap->pm_resident--;
+		kernel_pmap->pm_wired--;
+		if (opte & PG_A) {
+			if (b.sd.npages == PMAP_SD_MAXPAGES) {
+				pmap_amd64_batch_flush(&b);
+				pmap_amd64_batch_init(&b, kernel_pmap);
+			}
+			pmap_amd64_batch_add(&b, va);
+		}
+	}
+	pmap_amd64_batch_flush(&b);
+}
+
+static vm_paddr_t
+pmap_amd64_kextract(vm_offset_t va)
+{
+	vm_paddr_t ptepa;
+	uint64_t pte;
+
+	if (kernel_pmap->pm_root == NULL ||
+	    (ptepa = pmap_amd64_ptepa(kernel_pmap, va, false, NULL)) == 0)
+		return (0);
+	pte = pmap_amd64_ld(ptepa);
+	if ((pte & PG_V) == 0)
+		return (0);
+	return ((pte & PG_FRAME) | (va & PAGE_MASK));
+}
+
+/* Kernel stacks and per-CPU data are reached through the page tables of
+ * whatever CR3 is loaded (every PML4 has the kernel slot): nothing to do. */
+static void
+pmap_amd64_kstack_switch(struct mmu_cpu *cpu, vm_offset_t kstack)
+{
+	(void)cpu;
+	(void)kstack;
+}
+
+static void
+pmap_amd64_pcpu_set(struct mmu_cpu *cpu, vm_offset_t va)
+{
+	(void)cpu;
+	(void)va;
+}
+
+/* The amd64 I-caches snoop stores: coherent, nothing to do, nothing logged. */
+static void
+pmap_amd64_sync_icache(struct pmap *pmap, vm_offset_t va, vm_size_t len)
+{
+	(void)pmap;
+	(void)va;
+	(void)len;
+}
+
 const struct pmap_ops pmap_amd64_ops = {
 	.name = "amd64",
 	.bootstrap = pmap_amd64_bootstrap,
@@ -630,8 +979,15 @@ const struct pmap_ops pmap_amd64_ops = {
 	.change_wiring = pmap_amd64_change_wiring,
 	.prot = pmap_amd64_prot,
 	.activate = pmap_amd64_activate,
+	.deactivate_all = pmap_amd64_deactivate_all,
 	.tlb_refill = pmap_amd64_tlb_refill,
 	.emulate_modified = pmap_amd64_emulate_modified,
 	.check = pmap_amd64_check,
 	.pte_bits = pmap_amd64_pte_bits,
+	.kenter = pmap_amd64_kenter,
+	.kremove = pmap_amd64_kremove,
+	.kextract = pmap_amd64_kextract,
+	.kstack_switch = pmap_amd64_kstack_switch,
+	.pcpu_set = pmap_amd64_pcpu_set,
+	.sync_icache = pmap_amd64_sync_icache,
 };

@@ -44,13 +44,26 @@ function kit.print_table(headers, rows)
 end
 
 -- Run the guest program prog (e.g. "stride") of cfg.arch with args on a
--- new machine built from cfg; guest output is captured.  opts.on, if
--- given, is {kind = function(event, machine, process)} (called as the
--- events happen).  Returns a table:
+-- new machine built from cfg (any vmsim.machine key: cpus = 2, bugs =
+-- {"skip-shootdown"}, ...); guest output is captured.  opts (all
+-- optional):
+--   on       {kind = function(event, machine, process)}, called as the
+--            events happen ("*" for every kind)
+--   keep     {kind = true, ...}: keep those events (the tables) in order
+--            in r.kept ("*": all)
+--   after    function(machine, process, r), called after the run, before
+--            the machine is closed (to look at the TLB, call m:lowmem()...)
+--   outcome  the run's expected end, "exited" (the default) or "panic";
+--            "any" accepts every end.  A different end is an assertion.
+-- Returns a table:
 --   stats        the machine's counters (m:stats())
 --   events       counts by kind and by "kind/type" (page_fault/zero_fill)
+--   kept         the kept events
+--   how, why     what m:run returned ("exited", or "panic" and the message)
 --   exit_status  the program's exit status
 --   output       what it printed
+--   outputs      every process's output by pid (forked children too)
+--   statuses     every process's exit status by pid
 --   config       m:config()
 function kit.run(cfg, prog, args, opts)
 	opts = opts or {}
@@ -58,7 +71,8 @@ function kit.run(cfg, prog, args, opts)
 	for k, v in pairs(cfg) do c[k] = v end
 	c.output = "capture"
 	local m = vmsim.machine(c)
-	local r = { events = {} }
+	local r = { events = {}, kept = {}, outputs = {}, statuses = {} }
+	local keep = opts.keep or {}
 	local p
 	m:on("*", function(e)
 		r.events[e.kind] = (r.events[e.kind] or 0) + 1
@@ -66,18 +80,63 @@ function kit.run(cfg, prog, args, opts)
 			local k = e.kind .. "/" .. e.type
 			r.events[k] = (r.events[k] or 0) + 1
 		end
-		local fn = opts.on and opts.on[e.kind]
+		if keep[e.kind] or keep["*"] then r.kept[#r.kept + 1] = e end
+		local fn = opts.on and (opts.on[e.kind] or opts.on["*"])
 		if fn then fn(e, m, p) end
 	end)
-	p = m:spawn(vmsim.program(c.arch or "mips", prog), args)
-	local how, why = m:run()
-	assert(how == "exited", "the run did not finish: " .. tostring(why or how))
+	p = m:spawn(vmsim.program(c.arch or "mips", prog), args or {})
+	r.how, r.why = m:run()
+	local outcome = opts.outcome or "exited"
+	assert(outcome == "any" or r.how == outcome, string.format(
+	    "%s %s: the run ended with %s (%s), expected %s", c.arch or "mips", prog,
+	    tostring(r.how), tostring(r.why), outcome))
+	if opts.after then opts.after(m, p, r) end
 	r.stats = m:stats()
 	r.exit_status = p.exit_status
 	r.output = p.output
+	for _, q in ipairs(m:processes()) do
+		r.outputs[q.pid] = q.output
+		r.statuses[q.pid] = q.exit_status
+	end
 	r.config = m:config()
 	m:close()
 	return r
+end
+
+-- The count of kind in a kit.run result's events, or of kind/type.
+function kit.count(r, kind, type)
+	return r.events[type and (kind .. "/" .. type) or kind] or 0
+end
+
+-- An event's detail "key=value key=value" (kstack, shootdown...) as a
+-- table; values that are numbers (decimal or 0x hex) become numbers.
+-- Words without "=" are keys with the value true ("page ... skipped").
+function kit.fields(detail)
+	local t = {}
+	for word in tostring(detail or ""):gmatch("%S+") do
+		local k, v = word:match("^([%w_]+)=(.*)$")
+		if k then
+			t[k] = math.tointeger(tonumber(v)) or tonumber(v) or v
+		else
+			t[word] = true
+		end
+	end
+	return t
+end
+
+-- The CPUs in a bit mask (shootdown targets=0x...) as a string "1,2" or
+-- "none".
+function kit.cpus_of(mask)
+	local l = {}
+	for i = 0, 63 do
+		if (mask >> i) & 1 == 1 then l[#l + 1] = tostring(i) end
+	end
+	return #l > 0 and table.concat(l, ",") or "none"
+end
+
+-- Hex: "0x%x" for the tables.
+function kit.hex(v)
+	return v and string.format("%#x", v) or "-"
 end
 
 -- What this build of the simulator can do (vmsim.features, plus the

@@ -394,3 +394,147 @@ pmap_page_is_mapped(vm_page_t m)
 				return (true);
 	return (false);
 }
+
+/* ---- the kernel pmap ---------------------------------------------- */
+
+struct fake_kmapping {
+	vm_offset_t va;
+	vm_paddr_t pa;
+};
+
+vm_offset_t pmap_kva_min = FAKE_KVA_MIN;
+vm_offset_t pmap_kva_max = FAKE_KVA_MIN + FAKE_KVA_SIZE;
+static struct fake_kmapping *fake_kmaps;
+static int fake_nkmaps, fake_kmaps_cap;
+static bool fake_kernel_mips = true;
+
+void
+fake_pmap_kernel_reset(vm_offset_t kva_min, vm_offset_t kva_max, bool mips)
+{
+	free(fake_kmaps);
+	fake_kmaps = NULL;
+	fake_nkmaps = fake_kmaps_cap = 0;
+	pmap_kva_min = kva_min;
+	pmap_kva_max = kva_max;
+	fake_kernel_mips = mips;
+}
+
+int
+fake_pmap_kcount(void)
+{
+	return (fake_nkmaps);
+}
+
+static struct fake_kmapping *
+fake_pmap_kfind(vm_offset_t va)
+{
+	int i;
+
+	va = trunc_page(va);
+	for (i = 0; i < fake_nkmaps; i++)
+		if (fake_kmaps[i].va == va)
+			return (&fake_kmaps[i]);
+	return (NULL);
+}
+
+void
+pmap_kenter(vm_offset_t va, vm_paddr_t pa)
+{
+	struct fake_kmapping *km;
+
+	KASSERT((va & PAGE_MASK) == 0 && va >= pmap_kva_min && va < pmap_kva_max,
+	    ("fake pmap_kenter: va %#llx outside kernel VA [%#llx, %#llx)",
+	    (unsigned long long)va, (unsigned long long)pmap_kva_min,
+	    (unsigned long long)pmap_kva_max));
+	if ((km = fake_pmap_kfind(va)) == NULL) {
+		if (fake_nkmaps == fake_kmaps_cap) {
+			fake_kmaps_cap = fake_kmaps_cap ? 2 * fake_kmaps_cap : 64;
+			if ((fake_kmaps = realloc(fake_kmaps, fake_kmaps_cap *
+			    sizeof(*fake_kmaps))) == NULL)
+				abort();
+		}
+		km = &fake_kmaps[fake_nkmaps++];
+	}
+	km->va = va;
+	km->pa = trunc_page(pa);
+}
+
+void
+pmap_kremove(vm_offset_t va)
+{
+	struct fake_kmapping *km;
+
+	if ((km = fake_pmap_kfind(va)) != NULL)
+		*km = fake_kmaps[--fake_nkmaps];
+}
+
+vm_paddr_t
+pmap_kextract(vm_offset_t va)
+{
+	struct fake_kmapping *km = fake_pmap_kfind(va);
+
+	return (km != NULL ? km->pa | (va & PAGE_MASK) : 0);
+}
+
+void
+pmap_qenter(vm_offset_t va, vm_page_t *ma, int count)
+{
+	struct fake_pmap_call *c;
+	int i;
+
+	c = fake_pmap_record(FAKE_PMAP_QENTER);
+	c->sva = va;
+	c->eva = va + ptoa((vm_offset_t)count);
+	for (i = 0; i < count; i++)
+		pmap_kenter(va + ptoa((vm_offset_t)i), VM_PAGE_TO_PHYS(ma[i]));
+}
+
+void
+pmap_qremove(vm_offset_t va, int count)
+{
+	struct fake_pmap_call *c;
+	int i;
+
+	c = fake_pmap_record(FAKE_PMAP_QREMOVE);
+	c->sva = va;
+	c->eva = va + ptoa((vm_offset_t)count);
+	for (i = 0; i < count; i++)
+		pmap_kremove(va + ptoa((vm_offset_t)i));
+}
+
+void
+pmap_align_tlb(vm_offset_t *addr)
+{
+	if (fake_kernel_mips && (*addr & PAGE_SIZE) != 0)
+		*addr += PAGE_SIZE;
+}
+
+void
+pmap_sync_icache(struct pmap *pmap, vm_offset_t va, vm_size_t len)
+{
+	struct fake_pmap_call *c;
+
+	c = fake_pmap_record(FAKE_PMAP_SYNC_ICACHE);
+	c->pmap = pmap;
+	c->sva = va;
+	c->eva = va + len;
+}
+
+/* Shootdown reasons: kept, as the real pmap keeps them (nothing is shot
+ * down here). */
+static const char *fake_pmap_reason = "other";
+
+const char *
+pmap_reason_set(const char *reason)
+{
+	const char *old = fake_pmap_reason;
+
+	fake_pmap_reason = reason;
+	return old;
+}
+
+const char *
+pmap_reason(void)
+{
+	return fake_pmap_reason;
+}

@@ -5,7 +5,9 @@
  * are provided: removals and protection changes are recorded for the
  * tests to inspect, and every pmap keeps its mappings (va -> page,
  * protection, wired) in a plain array, so faults, holds and wiring work
- * as against a real pmap.
+ * as against a real pmap.  Kernel mappings (pmap_qenter, pmap_kenter) are
+ * a separate array, unmanaged as in FreeBSD (no pv entries: the per-page
+ * operations do not see them).
  */
 #ifndef TESTS_UNIT_VM_FAKE_PMAP_H
 #define TESTS_UNIT_VM_FAKE_PMAP_H
@@ -17,6 +19,9 @@ enum fake_pmap_op {
 	FAKE_PMAP_PROTECT,
 	FAKE_PMAP_ZERO_PAGE,
 	FAKE_PMAP_ENTER,
+	FAKE_PMAP_QENTER,	/* sva, eva: the pages entered */
+	FAKE_PMAP_QREMOVE,	/* sva, eva */
+	FAKE_PMAP_SYNC_ICACHE,	/* pmap, sva, eva */
 };
 
 struct fake_pmap_call {
@@ -50,5 +55,19 @@ int fake_pmap_count(struct pmap *pmap);
 /* The MMU referenced va through pmap (sets the mapping's referenced bit,
  * which pmap_ts_referenced reports and clears). */
 void fake_pmap_reference(struct pmap *pmap, vm_offset_t va);
+
+/*
+ * The kernel pmap of the fake: kernel VA [pmap_kva_min, pmap_kva_max)
+ * (default FAKE_KVA_MIN, FAKE_KVA_SIZE bytes) maps va -> pa through
+ * pmap_qenter/pmap_kenter; pmap_align_tlb rounds to an even page in MIPS
+ * mode (the default) and does nothing in amd64 mode.
+ * fake_pmap_kernel_reset forgets every kernel mapping and sets the range
+ * and the mode.
+ */
+#define FAKE_KVA_MIN	((vm_offset_t)0xc0000000)
+#define FAKE_KVA_SIZE	((vm_offset_t)64 << 20)
+void fake_pmap_kernel_reset(vm_offset_t kva_min, vm_offset_t kva_max, bool mips);
+/* Kernel mappings now. */
+int fake_pmap_kcount(void);
 
 #endif

@@ -4,7 +4,12 @@
  * hardware walker (mmu/walk_amd64.c) reads, leaf rights (RW, NX, U), the
  * shootdown rules (INVLPG on CPUs where the pmap is active, stale PCID
  * flushed at the next activation elsewhere), lowest-free PCIDs, page-table
- * pages returned at destroy, and pmap_check.
+ * pages returned at destroy, and pmap_check.  On two and four CPUs: the
+ * shootdown rendezvous (one event per operation, kinds page/range/all,
+ * targets from pm_active, IPI events and cycles), --bug skip-shootdown
+ * (the stale entry, its stale_tlb event, pmap_check's tolerance), the
+ * kernel pmap (qenter/qremove, kextract, global entries, mmu_kaccess) and
+ * pmap_sync_icache (nothing on amd64).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +17,7 @@
 #include "mmu/cost.h"
 #include "mmu/mmu.h"
 #include "mmu/physmem.h"
+#include "sim/base/event.h"
 #include "sim/base/prng.h"
 #include "tests/tap.h"
 #include "vm/pmap.h"
@@ -19,14 +25,16 @@
 #include "vm/vm_page.h"
 
 #define MEM_BYTES	(4u << 20)
-#define NCPU		2
+#define NCPU		2	/* the first tests' machine */
+#define MAXCPU		4
 #define PG_W_SW		0x200ull	/* the wired bit, as in vm/amd64/pmap.c */
 
 static struct physmem pm;
 static struct cost_table cost;
 static struct prng prng;
-static struct mmu_cpu cpus[NCPU];
-static struct mmu_cpu *cpup[NCPU] = { &cpus[0], &cpus[1] };
+static struct mmu_cpu cpus[MAXCPU];
+static struct mmu_cpu *cpup[MAXCPU] = { &cpus[0], &cpus[1], &cpus[2], &cpus[3] };
+static int ncpu = NCPU;
 
 /* No fault is expected: every access in this test is mapped. */
 static int
@@ -42,13 +50,13 @@ static void
 machine_start(void)
 {
 	struct pmap_machine mach = {
-		.arch = ARCH_AMD64, .pm = &pm, .cpus = cpup, .ncpus = NCPU,
+		.arch = ARCH_AMD64, .pm = &pm, .cpus = cpup, .ncpus = ncpu,
 	};
 	int i;
 
 	cost_defaults(&cost, ARCH_AMD64);
 	prng_seed(&prng, 7);
-	for (i = 0; i < NCPU; i++) {
+	for (i = 0; i < ncpu; i++) {
 		mmu_cpu_init(&cpus[i], i, ARCH_AMD64, &pm, &cost, &prng, 0, 0);
 		cpus[i].trap.trap = test_trap;
 	}
@@ -546,6 +554,377 @@ test_pv(void)
 	pmap_destroy(b);
 }
 
+/* ---- SMP ---- */
+
+/* The events of the last window (sink). */
+static int evn[EV_KIND_COUNT];
+static struct event evlast[EV_KIND_COUNT];
+static char evlog[4096];
+
+static void
+ev_record(void *ctx, const struct event *ev)
+{
+	size_t n = strlen(evlog);
+
+	(void)ctx;
+	evn[ev->kind]++;
+	evlast[ev->kind] = *ev;
+	snprintf(evlog + n, sizeof(evlog) - n, "%s/%s cpu%d va=%#llx %s\n",
+	    ev_kind_name(ev->kind), ev->type != NULL ? ev->type : "-", ev->cpu,
+	    (unsigned long long)ev->va, ev->detail);
+}
+
+static void
+ev_clear(void)
+{
+	memset(evn, 0, sizeof(evn));
+	evlog[0] = '\0';
+}
+
+/* The machine again, with n CPUs; the kernel runs on cpu 0. */
+static void
+smp_start(int n)
+{
+	static const struct event_sink sink = { ev_record, NULL };
+
+	ncpu = n;
+	machine_start();
+	event_sinks_clear();
+	event_sink_add(&sink);
+	event_context()->cpu = 0;
+	ev_clear();
+}
+
+/* Touch va on cpu c (read, or write): fills its TLB, sets A (and M). */
+static bool
+touch(int c, vm_offset_t va, bool write)
+{
+	return (mmu_access(&cpus[c], va, 4, write ? MMU_STORE : MMU_LOAD) == 0);
+}
+
+static bool
+tlb_has(int c, vm_offset_t va, uint16_t pcid)
+{
+	return (tlb_amd64_lookup(&cpus[c].tlb_amd64, va, pcid) != NULL);
+}
+
+/* Acceptance 1 on amd64, and targeting on 2 and 4 CPUs. */
+static void
+test_shootdown(void)
+{
+	struct pmap *a, *b;
+	vm_page_t m[40];
+	uint64_t c0, c1;
+	const char *old;
+	int i;
+
+	smp_start(2);
+	a = pmap_create();
+	b = pmap_create();
+	for (i = 0; i < 40; i++)
+		m[i] = page();
+	pmap_activate(a, &cpus[0]);
+	pmap_activate(b, &cpus[1]);
+	for (i = 0; i < 3; i++) {
+		pmap_enter(a, 0x10000 + ptoa(i), VM_PROT_READ, m[i],
+		    VM_PROT_READ | VM_PROT_WRITE, false);
+		touch(0, 0x10000 + ptoa(i), false);
+	}
+	ok(evn[EV_SHOOTDOWN] == 0, "sd: fresh entries need no shootdown");
+	old = pmap_reason_set("munmap");
+	ok(strcmp(old, "other") == 0 && strcmp(pmap_reason(), "munmap") == 0,
+	    "sd: reason set, the default was \"other\"");
+	c0 = cpus[0].cycles;
+	pmap_remove(a, 0x10000, 0x13000);
+	ok(evn[EV_SHOOTDOWN] == 1 && evn[EV_IPI] == 0 &&
+	    strcmp(evlast[EV_SHOOTDOWN].type, "munmap") == 0 &&
+	    evlast[EV_SHOOTDOWN].va == 0x10000 && strcmp(evlast[EV_SHOOTDOWN].detail,
+	    "range end=0x13000 targets=0x0") == 0 && evlast[EV_SHOOTDOWN].cpu == 0,
+	    "sd: 2 CPUs, process on cpu0 only, munmap of 3 pages: one range "
+	    "shootdown, targets=0x0, no IPI");
+	ok(cpus[0].cycles == c0 && !tlb_has(0, 0x10000, pcid_of(a)) &&
+	    !tlb_has(0, 0x12000, pcid_of(a)), "sd: no IPI cycles; cpu0's entries gone");
+
+	/* Threads on both CPUs: cpu1 is a target. */
+	pmap_activate(a, &cpus[1]);
+	for (i = 0; i < 3; i++) {
+		pmap_enter(a, 0x10000 + ptoa(i), VM_PROT_READ, m[i],
+		    VM_PROT_READ | VM_PROT_WRITE, false);
+		touch(0, 0x10000 + ptoa(i), false);
+		touch(1, 0x10000 + ptoa(i), false);
+	}
+	ev_clear();
+	c0 = cpus[0].cycles;
+	c1 = cpus[1].cycles;
+	pmap_remove(a, 0x10000, 0x13000);
+	ok(evn[EV_SHOOTDOWN] == 1 && evn[EV_IPI] == 1 &&
+	    strstr(evlast[EV_SHOOTDOWN].detail, "targets=0x2") != NULL &&
+	    strcmp(evlast[EV_IPI].detail, "to=1") == 0 &&
+	    strcmp(evlast[EV_IPI].type, "munmap") == 0,
+	    "sd: threads on both CPUs: targets=0x2, one IPI to cpu1");
+	ok(cpus[0].cycles - c0 == cost.ipi_send && cpus[1].cycles - c1 == cost.ipi_recv,
+	    "sd: initiator charged ipi_send (%u), target ipi_recv (%u)",
+	    cost.ipi_send, cost.ipi_recv);
+	ok(!tlb_has(1, 0x10000, pcid_of(a)) && !tlb_has(1, 0x11000, pcid_of(a)) &&
+	    !tlb_has(1, 0x12000, pcid_of(a)) && check(a, "sd both"),
+	    "sd: cpu1's entries are gone too");
+
+	/* One page: kind page (a COW replacement). */
+	pmap_enter(a, 0x20000, VM_PROT_READ, m[0], VM_PROT_READ, false);
+	touch(1, 0x20000, false);
+	ev_clear();
+	pmap_reason_set("cow");
+	pmap_enter(a, 0x20000, VM_PROT_WRITE, m[1], VM_PROT_READ | VM_PROT_WRITE, false);
+	ok(evn[EV_SHOOTDOWN] == 1 && strcmp(evlast[EV_SHOOTDOWN].detail,
+	    "page end=0x21000 targets=0x2") == 0 &&
+	    strcmp(evlast[EV_SHOOTDOWN].type, "cow") == 0 &&
+	    !tlb_has(1, 0x20000, pcid_of(a)), "sd: a COW replacement: one page shootdown");
+	ev_clear();
+	pmap_enter(a, 0x20000, VM_PROT_READ, m[1], VM_PROT_READ | VM_PROT_WRITE, false);
+	ok(evn[EV_SHOOTDOWN] == 0, "sd: re-entering the same frame needs none");
+	pmap_remove(a, 0x20000, 0x21000);
+
+	/* More than PMAP_SD_MAXPAGES pages: kind all (a PCID flush). */
+	pmap_reason_set("mprotect");
+	for (i = 0; i < 40; i++) {
+		pmap_enter(a, 0x100000 + ptoa(i), VM_PROT_READ, m[i],
+		    VM_PROT_READ | VM_PROT_WRITE, false);
+		touch(0, 0x100000 + ptoa(i), true);
+	}
+	ev_clear();
+	pmap_protect(a, 0x100000, 0x100000 + ptoa(40), VM_PROT_READ);
+	ok(evn[EV_SHOOTDOWN] == 1 && strncmp(evlast[EV_SHOOTDOWN].detail, "all ", 4) == 0 &&
+	    !tlb_has(0, 0x100000, pcid_of(a)) && check(a, "sd all"),
+	    "sd: protect of 40 touched pages: one shootdown of kind all (%s)",
+	    evlast[EV_SHOOTDOWN].detail);
+	ev_clear();
+	pmap_protect(a, 0x200000, 0x300000, VM_PROT_READ);
+	pmap_remove(a, 0x100000 + ptoa(38), 0x100000 + ptoa(40));
+	for (i = 0; i < 38; i++)
+		pmap_change_wiring(a, 0x100000 + ptoa(i), false);
+	ok(evn[EV_SHOOTDOWN] == 1, "sd: nothing mapped, nothing logged; untouched... "
+	    "(%d)", evn[EV_SHOOTDOWN]);
+	/* Pages never accessed (no PG_A) cannot be cached: no shootdown. */
+	pmap_enter(a, 0x300000, VM_PROT_READ, m[0], VM_PROT_READ, false);
+	ev_clear();
+	pmap_remove(a, 0x300000, 0x301000);
+	ok(evn[EV_SHOOTDOWN] == 0, "sd: a PTE without PG_A is removed without shootdown");
+	pmap_reason_set(old);
+	pmap_remove(a, 0, (vm_offset_t)1 << 47);
+	pmap_destroy(a);
+	pmap_destroy(b);
+	for (i = 0; i < 40; i++)
+		vm_page_free(m[i]);
+
+	/* Four CPUs: targets are the CPUs in pm_active, less the initiator. */
+	smp_start(4);
+	a = pmap_create();
+	b = pmap_create();
+	m[0] = page();
+	pmap_activate(a, &cpus[0]);
+	pmap_activate(a, &cpus[2]);
+	pmap_activate(b, &cpus[1]);
+	pmap_activate(b, &cpus[3]);
+	pmap_enter(a, 0x5000, VM_PROT_READ, m[0], VM_PROT_READ, false);
+	touch(2, 0x5000, false);
+	ev_clear();
+	pmap_remove(a, 0x5000, 0x6000);
+	ok(evn[EV_SHOOTDOWN] == 1 && evn[EV_IPI] == 1 &&
+	    strstr(evlast[EV_SHOOTDOWN].detail, "targets=0x4") != NULL &&
+	    strcmp(evlast[EV_IPI].detail, "to=2") == 0 && !tlb_has(2, 0x5000, pcid_of(a)),
+	    "4 CPUs: a on cpus 0 and 2, from cpu0: targets=0x4 (%s)",
+	    evlast[EV_SHOOTDOWN].detail);
+	pmap_enter(a, 0x5000, VM_PROT_READ, m[0], VM_PROT_READ, false);
+	touch(0, 0x5000, false);
+	touch(2, 0x5000, false);
+	event_context()->cpu = 3;	/* the kernel on cpu3 (runs b) */
+	ev_clear();
+	pmap_remove(a, 0x5000, 0x6000);
+	ok(evn[EV_SHOOTDOWN] == 1 && evn[EV_IPI] == 2 && evlast[EV_SHOOTDOWN].cpu == 3 &&
+	    strstr(evlast[EV_SHOOTDOWN].detail, "targets=0x5") != NULL,
+	    "4 CPUs: from cpu3 (not running a): targets=0x5, two IPIs");
+	/* A CPU that ran a earlier is marked stale, not interrupted. */
+	pmap_activate(b, &cpus[2]);
+	pmap_enter(a, 0x5000, VM_PROT_READ, m[0], VM_PROT_READ, false);
+	touch(0, 0x5000, false);
+	event_context()->cpu = 0;
+	ev_clear();
+	pmap_remove(a, 0x5000, 0x6000);
+	ok(evn[EV_IPI] == 0 && strstr(evlast[EV_SHOOTDOWN].detail, "targets=0x0") &&
+	    (a->pm_md.amd64.pm_stale & 0x4) != 0,
+	    "4 CPUs: cpu2 left a: no IPI, PCID flush deferred (pm_stale)");
+	pmap_activate(b, &cpus[0]);
+	ev_clear();
+	pmap_enter(a, 0x5000, VM_PROT_READ, m[0], VM_PROT_READ, false);
+	pmap_remove(a, 0x5000, 0x6000);
+	ok(evn[EV_SHOOTDOWN] == 0, "4 CPUs: a active nowhere: nothing logged");
+	pmap_destroy(a);
+	pmap_destroy(b);
+	vm_page_free(m[0]);
+}
+
+/* Acceptance 2 (the pmap half): --bug skip-shootdown. */
+static void
+test_skip(void)
+{
+	struct pmap *a;
+	vm_page_t m1, m2;
+	struct tlb_amd64_entry *e;
+	char msg[240];
+
+	smp_start(2);
+	a = pmap_create();
+	m1 = page();
+	m2 = page();
+	pmap_activate(a, &cpus[0]);
+	pmap_activate(a, &cpus[1]);
+	pmap_enter(a, 0x40000, VM_PROT_READ, m1, VM_PROT_READ | VM_PROT_WRITE, false);
+	touch(0, 0x40000, false);
+	touch(1, 0x40000, false);
+	pmap_set_skip_shootdown(true);
+	ok(pmap_skip_shootdown(), "skip: knob on");
+	ev_clear();
+	pmap_reason_set("munmap");
+	pmap_remove(a, 0x40000, 0x41000);
+	pmap_reason_set("other");
+	pmap_enter(a, 0x40000, VM_PROT_READ, m2, VM_PROT_READ | VM_PROT_WRITE, false);
+	ok(evn[EV_SHOOTDOWN] == 1 && evn[EV_IPI] == 0 &&
+	    strstr(evlast[EV_SHOOTDOWN].detail, "targets=0x2 skipped") != NULL,
+	    "skip: the shootdown is logged as skipped, no IPI");
+	ok(!tlb_has(0, 0x40000, pcid_of(a)) &&
+	    (e = tlb_amd64_lookup(&cpus[1].tlb_amd64, 0x40000, pcid_of(a))) != NULL &&
+	    ptoa(e->pfn) == m1->phys_addr, "skip: cpu0 invalidated, cpu1 still maps the old frame");
+	ok(cpus[1].nstale == 1 && mmu_stale_watched(&cpus[1], 0x40000, pcid_of(a),
+	    m1->phys_addr), "skip: cpu1 watches the page");
+	ok(check(a, "skip"), "skip: pmap_check tolerates the stale remote entry");
+	ev_clear();
+	ok(touch(1, 0x40008, false) && evn[EV_STALE_TLB] == 1 &&
+	    evlast[EV_STALE_TLB].cpu == 0 && evlast[EV_STALE_TLB].pa ==
+	    (m1->phys_addr | 8) && evlast[EV_STALE_TLB].va == 0x40008,
+	    "skip: cpu1's access goes through the stale entry: stale_tlb, pa = old frame");
+	snprintf(msg, sizeof(msg), "tables: frame %#llx",
+	    (unsigned long long)m2->phys_addr);
+	ok(strstr(evlast[EV_STALE_TLB].detail, "cpu1 TLB[") != NULL &&
+	    strstr(evlast[EV_STALE_TLB].detail, msg) != NULL,
+	    "skip: the detail names the CPU, the entry and the frame (%s)",
+	    evlast[EV_STALE_TLB].detail);
+	ok(touch(1, 0x40010, false) && evn[EV_STALE_TLB] == 1,
+	    "skip: reported once per stale entry");
+	ok(touch(0, 0x40000, false) && evn[EV_STALE_TLB] == 1,
+	    "skip: cpu0 sees the new frame, no report");
+	/* Exactly those entries: another disagreement is still caught. */
+	tlb_amd64_insert(&cpus[1].tlb_amd64, 0x90000, pcid_of(a),
+	    m1->phys_addr >> PAGE_SHIFT, PG_RW | PG_U);
+	ok(pmap_check(a, msg, sizeof(msg)) == -1, "skip: an unrelated bad entry "
+	    "is not tolerated");
+	tlb_amd64_invlpg(&cpus[1].tlb_amd64, 0x90000, pcid_of(a));
+	/* A later shootdown without the knob clears the stale entry. */
+	pmap_set_skip_shootdown(false);
+	pmap_remove(a, 0x40000, 0x41000);
+	ok(!tlb_has(1, 0x40000, pcid_of(a)) && cpus[1].nstale == 0 && check(a, "unskip"),
+	    "skip: knob off: the next shootdown reaches cpu1, the watch empties");
+	pmap_destroy(a);
+	vm_page_free(m1);
+	vm_page_free(m2);
+}
+
+/* The kernel pmap: qenter/qremove, kextract, mmu_kaccess, sync_icache. */
+static void
+test_kernel(void)
+{
+	struct pmap *a, *b;
+	vm_page_t ks[2], m;
+	vm_offset_t kva;
+	vm_paddr_t pa;
+	struct walk_result r;
+	int i;
+
+	smp_start(4);
+	ok(pmap_kva_min == 0xfffffe0000000000ull && pmap_kva_max ==
+	    0xffffff0000000000ull, "kernel: KVA is PML4 slot 508");
+	a = pmap_create();
+	ok(check(a, "before kernel"), "kernel: a pmap made before the kernel tables");
+	kva = pmap_kva_min + ptoa(16);
+	pmap_align_tlb(&kva);
+	ok(kva == pmap_kva_min + ptoa(16), "kernel: pmap_align_tlb is a no-op");
+	ks[0] = page();
+	ks[1] = page();
+	ev_clear();
+	pmap_qenter(kva, ks, 2);
+	ok(evn[EV_SHOOTDOWN] == 0, "kernel: qenter of fresh KVA: no shootdown");
+	ok(pmap_kextract(kva + 5) == (ks[0]->phys_addr | 5) &&
+	    pmap_kextract(kva + PAGE_SIZE) == ks[1]->phys_addr &&
+	    pmap_kextract(kva - PAGE_SIZE) == 0 && pmap_kextract(0x1000) == 0,
+	    "kernel: kextract");
+	b = pmap_create();
+	ok(check(a, "kernel a") && check(b, "kernel b") &&
+	    physmem_ld64le(&pm, a->pm_root->phys_addr + 508 * 8) ==
+	    physmem_ld64le(&pm, b->pm_root->phys_addr + 508 * 8) &&
+	    (physmem_ld64le(&pm, b->pm_root->phys_addr + 508 * 8) & PG_U) == 0,
+	    "kernel: old and new pmaps share the slot, without PG_U");
+	ok(walk_amd64(&pm, a->pm_root->phys_addr, kva, WALK_WRITE, true, &r) == -1 &&
+	    walk_amd64(&pm, a->pm_root->phys_addr, kva, WALK_WRITE, false, &r) == 0 &&
+	    (r.flags & PG_G) && (r.flags & PG_NX) && r.pa == ks[0]->phys_addr,
+	    "kernel: supervisor-only, global, no-execute leaf");
+
+	/* mmu_kaccess: walk and fill, then hit; a guard page is not mapped. */
+	pmap_activate(a, &cpus[1]);
+	memset(&cpus[1].c, 0, sizeof(cpus[1].c));
+	ok(mmu_kaccess(&cpus[1], kva + 2 * PAGE_SIZE - 64, 64, true, &pa) == MMU_KA_OK &&
+	    pa == (ks[1]->phys_addr | (PAGE_SIZE - 64)) && cpus[1].c[CTR_WALKS] == 1 &&
+	    cpus[1].c[CTR_STORES] >= 1, "kaccess: a trapframe store walks, fills, "
+	    "gives the frame");
+	ok(mmu_kaccess(&cpus[1], kva + PAGE_SIZE - 16, 32, false, &pa) == MMU_KA_OK &&
+	    pa == (ks[0]->phys_addr | (PAGE_SIZE - 16)) && cpus[1].c[CTR_WALKS] == 2,
+	    "kaccess: an access across the two pages");
+	ok(mmu_kaccess(&cpus[1], kva + 8, 8, false, &pa) == MMU_KA_OK &&
+	    cpus[1].c[CTR_WALKS] == 2, "kaccess: then a TLB hit");
+	ok(mmu_kaccess(&cpus[1], kva - 8, 8, true, &pa) == MMU_KA_NOT_MAPPED,
+	    "kaccess: the guard page below: MMU_KA_NOT_MAPPED");
+	ok(mmu_kaccess(&cpus[2], kva, 8, true, &pa) == MMU_KA_NOT_MAPPED,
+	    "kaccess: a CPU without CR3: MMU_KA_NOT_MAPPED");
+	/* Global entries survive a CR3 switch. */
+	pmap_activate(b, &cpus[1]);
+	ok(tlb_amd64_lookup(&cpus[1].tlb_amd64, kva, pcid_of(b)) != NULL,
+	    "kernel: the global entry serves the next PCID too");
+	ok(mmu_access(&cpus[0], kva, 4, MMU_LOAD) != 0,
+	    "kernel: a user access to the kernel stack is refused");
+
+	/* qremove: one range shootdown on every CPU, reason "kernel". */
+	ev_clear();
+	pmap_qremove(kva, 2);
+	ok(evn[EV_SHOOTDOWN] == 1 && evn[EV_IPI] == 3 &&
+	    strcmp(evlast[EV_SHOOTDOWN].type, "kernel") == 0 &&
+	    strcmp(evlast[EV_SHOOTDOWN].detail, "range end=0xfffffe0000012000 "
+	    "targets=0xe") == 0, "kernel: qremove: one range shootdown to all "
+	    "other CPUs (%s)", evlast[EV_SHOOTDOWN].detail);
+	ok(tlb_amd64_lookup(&cpus[1].tlb_amd64, kva, pcid_of(b)) == NULL &&
+	    pmap_kextract(kva) == 0 && mmu_kaccess(&cpus[1], kva, 8, false, &pa) ==
+	    MMU_KA_NOT_MAPPED, "kernel: gone from cpu1's TLB and the tables");
+	pmap_kenter(kva, ks[0]->phys_addr);
+	ok(pmap_kextract(kva) == ks[0]->phys_addr, "kernel: kenter");
+	pmap_kremove(kva);
+	ok(pmap_kextract(kva) == 0, "kernel: kremove");
+
+	/* pmap_sync_icache: coherent, nothing logged. */
+	m = page();
+	pmap_enter(a, 0x400000, VM_PROT_READ, m, VM_PROT_ALL, false);
+	ev_clear();
+	pmap_sync_icache(a, 0x400000, 8);
+	ok(evn[EV_ICACHE_SYNC] == 0 && cpus[0].c[CTR_ICACHE_SYNCS] == 0,
+	    "sync_icache: amd64 logs nothing");
+	pmap_kstack_switch(&cpus[0], kva);
+	pmap_pcpu_set(&cpus[0], kva);
+	ok(pmap_mips_wired_needed(1) == 1 && pmap_mips_wired_needed(4) == 2,
+	    "wired_needed: 1 on UP, 2 on SMP");
+	pmap_remove(a, 0x400000, 0x401000);
+	pmap_destroy(a);
+	pmap_destroy(b);
+	for (i = 0; i < 2; i++)
+		vm_page_free(ks[i]);
+	vm_page_free(m);
+}
+
 int
 main(void)
 {
@@ -560,6 +939,9 @@ main(void)
 	test_random();
 	test_hold_wiring();
 	test_pv();
+	test_shootdown();
+	test_skip();
+	test_kernel();
 	physmem_fini(&pm);
 	return (tap_done());
 }

@@ -5,7 +5,12 @@
  * shootdown rules of VM-SPEC (active CPU: probe and invalidate; inactive
  * with a current ASID: generation zeroed), ASID generations and wrap, and
  * pmap_check.  The private layout (vm/pmap_md.h) is read to see ASIDs and
- * table addresses.
+ * table addresses.  On two and four CPUs: the rendezvous (one per page,
+ * every CPU a target, generation checks), --bug skip-shootdown (stale
+ * entry, stale_tlb event, pmap_check's tolerance), the kernel pmap
+ * (kseg2, G in every PTE, qenter/qremove, kextract, kernel refill), kernel
+ * stacks in wired slot 0 (duplicate removal), the per-CPU page in slot 1,
+ * mmu_kaccess's codes and pmap_sync_icache's one icache_sync event.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +18,7 @@
 #include "mmu/cost.h"
 #include "mmu/mmu.h"
 #include "mmu/physmem.h"
+#include "sim/base/event.h"
 #include "sim/base/prng.h"
 #include "tests/tap.h"
 #include "vm/pmap.h"
@@ -20,7 +26,8 @@
 #include "vm/vm_page.h"
 
 #define MEM_BYTES	(4u << 20)
-#define NCPU		2
+#define NCPU		2	/* the first tests' machine */
+#define MAXCPU		4
 
 #define PTE_W		0x80000000u	/* software bits, as in vm/mips/pmap.c */
 #define PTE_WIRED	0x40000000u
@@ -28,9 +35,11 @@
 static struct physmem pm;
 static struct cost_table cost;
 static struct prng prng;
-static struct mmu_cpu cpus[NCPU];
-static struct mmu_cpu *cpup[NCPU] = { &cpus[0], &cpus[1] };
-static struct pmap *trap_pmap[NCPU];	/* what the trap handler uses */
+static struct mmu_cpu cpus[MAXCPU];
+static struct mmu_cpu *cpup[MAXCPU] = { &cpus[0], &cpus[1], &cpus[2], &cpus[3] };
+static struct pmap *trap_pmap[MAXCPU];	/* what the trap handler uses */
+static int ncpu = NCPU;
+static unsigned nwired = 1;
 
 /* The kernel's trap entry, reduced to what the pmap resolves itself. */
 static int
@@ -52,15 +61,15 @@ static void
 machine_start(enum sim_arch arch)
 {
 	struct pmap_machine mach = {
-		.arch = arch, .pm = &pm, .cpus = cpup, .ncpus = NCPU,
+		.arch = arch, .pm = &pm, .cpus = cpup, .ncpus = ncpu,
 	};
 	int i;
 
 	memset(pm.base, 0, pm.size);
 	cost_defaults(&cost, arch);
 	prng_seed(&prng, 42);
-	for (i = 0; i < NCPU; i++) {
-		mmu_cpu_init(&cpus[i], i, arch, &pm, &cost, &prng, 16, 1);
+	for (i = 0; i < ncpu; i++) {
+		mmu_cpu_init(&cpus[i], i, arch, &pm, &cost, &prng, 16, nwired);
 		cpus[i].trap.trap = test_trap;
 	}
 	pmap_bootstrap(&mach);
@@ -689,6 +698,356 @@ test_pv(void)
 	pmap_destroy(b);
 }
 
+/* ---- SMP ---- */
+
+static int evn[EV_KIND_COUNT];
+static struct event evlast[EV_KIND_COUNT];
+
+static void
+ev_record(void *ctx, const struct event *ev)
+{
+	(void)ctx;
+	evn[ev->kind]++;
+	evlast[ev->kind] = *ev;
+}
+
+static void
+ev_clear(void)
+{
+	memset(evn, 0, sizeof(evn));
+}
+
+/* A big-endian machine with n CPUs, Wired as the kernel sets it. */
+static void
+smp_start(int n)
+{
+	static const struct event_sink sink = { ev_record, NULL };
+
+	ncpu = n;
+	nwired = pmap_mips_wired_needed(n);
+	machine_start(ARCH_MIPS);
+	event_sinks_clear();
+	event_sink_add(&sink);
+	event_context()->cpu = 0;
+	memset(trap_pmap, 0, sizeof(trap_pmap));
+	ev_clear();
+}
+
+/* Acceptance 1 on MIPS, and the generation checks on 4 CPUs. */
+static void
+test_rendezvous(void)
+{
+	struct pmap *a, *b;
+	vm_page_t m[3];
+	uint64_t c0, c1;
+	uint8_t as0, as1;
+	int i;
+
+	smp_start(2);
+	a = pmap_create();
+	for (i = 0; i < 3; i++)
+		m[i] = page();
+	pmap_activate(a, &cpus[0]);
+	for (i = 0; i < 3; i++) {
+		pmap_enter(a, 0x10000 + ptoa(i), VM_PROT_READ, m[i],
+		    VM_PROT_READ | VM_PROT_WRITE, false);
+		if (i != 1)	/* 0x11000 is 0x10000's pair */
+			pmap_tlb_refill(&cpus[0], 0x10000 + ptoa(i));
+	}
+	ok(evn[EV_SHOOTDOWN] == 0, "rdv: fresh entries on a one-CPU process: none");
+	pmap_reason_set("munmap");
+	c0 = cpus[0].cycles;
+	c1 = cpus[1].cycles;
+	pmap_remove(a, 0x10000, 0x13000);
+	ok(evn[EV_SHOOTDOWN] == 3 && evn[EV_IPI] == 3 &&
+	    strcmp(evlast[EV_SHOOTDOWN].detail, "page end=0x13000 targets=0x2") == 0 &&
+	    strcmp(evlast[EV_SHOOTDOWN].type, "munmap") == 0,
+	    "rdv: 2 CPUs, process on cpu0 only, munmap of 3 pages: 3 rendezvous "
+	    "(every CPU a target)");
+	ok(cpus[0].cycles - c0 == 3ull * cost.ipi_send &&
+	    cpus[1].cycles - c1 == 3ull * cost.ipi_recv, "rdv: IPI cycles charged");
+	ok(lookup(0, 0x10000, asid_of(a, 0), false, NULL, NULL) == TLBM_REFILL &&
+	    check(a, "rdv"), "rdv: the pairs are gone");
+	ev_clear();
+	pmap_remove(a, 0x10000, 0x13000);
+	ok(evn[EV_SHOOTDOWN] == 0, "rdv: nothing mapped: nothing logged");
+	pmap_destroy(a);
+	for (i = 0; i < 3; i++)
+		vm_page_free(m[i]);
+
+	/* 4 CPUs: active (invalidate), current but inactive (generation
+	 * zeroed), stale generation (nothing). */
+	smp_start(4);
+	for (i = 0; i < 3; i++)
+		m[i] = page();
+	a = pmap_create();
+	b = pmap_create();
+	pmap_activate(a, &cpus[0]);
+	pmap_activate(a, &cpus[1]);
+	pmap_activate(b, &cpus[1]);
+	as0 = asid_of(a, 0);
+	as1 = asid_of(a, 1);
+	pmap_enter(a, 0x10000, VM_PROT_READ, m[0], VM_PROT_READ, false);
+	pmap_tlb_refill(&cpus[0], 0x10000);
+	ev_clear();
+	pmap_reason_set("pageout");
+	pmap_remove(a, 0x10000, 0x11000);
+	ok(evn[EV_SHOOTDOWN] == 1 && evn[EV_IPI] == 3 &&
+	    strstr(evlast[EV_SHOOTDOWN].detail, "targets=0xe") != NULL,
+	    "rdv4: one rendezvous, all three others targeted");
+	ok(lookup(0, 0x10000, as0, false, NULL, NULL) == TLBM_REFILL &&
+	    a->pm_md.mips.pm_asid[1].gen == 0 && a->pm_md.mips.pm_asid[2].gen == 0 &&
+	    a->pm_md.mips.pm_asid[0].gen != 0,
+	    "rdv4: cpu0 probed and invalidated, cpu1 (inactive) lost its generation");
+	ev_clear();
+	pmap_enter(a, 0x10000, VM_PROT_READ, m[0], VM_PROT_READ, false);
+	pmap_remove(a, 0x10000, 0x11000);
+	ok(evn[EV_SHOOTDOWN] == 1, "rdv4: a fresh enter on the only current CPU: "
+	    "no rendezvous; the remove: one");
+	pmap_activate(b, &cpus[0]);
+	a->pm_md.mips.pm_asid[0].gen = 0;	/* as after a wrap */
+	ev_clear();
+	pmap_enter(a, 0x10000, VM_PROT_READ, m[0], VM_PROT_READ, false);
+	pmap_enter(a, 0x10000, VM_PROT_READ, m[1], VM_PROT_READ, false);
+	pmap_remove(a, 0x10000, 0x11000);
+	ok(evn[EV_SHOOTDOWN] == 0, "rdv4: no CPU holds a current ASID: no rendezvous");
+	/* Threads on two CPUs: a fresh enter updates the other CPU's pair. */
+	pmap_activate(a, &cpus[0]);
+	pmap_activate(a, &cpus[2]);
+	trap_pmap[2] = a;
+	pmap_enter(a, 0x20000, VM_PROT_READ, m[0], VM_PROT_READ, false);
+	pmap_tlb_refill(&cpus[2], 0x20000);
+	ev_clear();
+	pmap_enter(a, 0x21000, VM_PROT_READ, m[1], VM_PROT_READ, false);
+	ok(evn[EV_SHOOTDOWN] == 1 && lookup(2, 0x21000, asid_of(a, 2), false, NULL,
+	    NULL) == TLBM_HIT, "rdv4: a fresh enter with the process on two CPUs: "
+	    "a rendezvous updates cpu2's pair in place");
+	(void)as1;
+	pmap_reason_set("other");
+	pmap_remove(a, 0, 0x80000000);
+	pmap_destroy(a);
+	pmap_destroy(b);
+	for (i = 0; i < 3; i++)
+		vm_page_free(m[i]);
+}
+
+/* Acceptance 2 (the pmap half) on MIPS: --bug skip-shootdown. */
+static void
+test_skip(void)
+{
+	struct pmap *a;
+	vm_page_t m1, m2;
+	vm_paddr_t pa;
+	char want[64], msg[200];
+
+	smp_start(2);
+	a = pmap_create();
+	m1 = page();
+	m2 = page();
+	pmap_activate(a, &cpus[0]);
+	pmap_activate(a, &cpus[1]);
+	trap_pmap[0] = trap_pmap[1] = a;
+	pmap_enter(a, 0x40000, VM_PROT_READ, m1, VM_PROT_READ | VM_PROT_WRITE, false);
+	ok(mmu_access(&cpus[0], 0x40000, 4, MMU_LOAD) == 0 &&
+	    mmu_access(&cpus[1], 0x40000, 4, MMU_LOAD) == 0, "skip: both CPUs read the page");
+	pmap_set_skip_shootdown(true);
+	ev_clear();
+	pmap_reason_set("munmap");
+	pmap_remove(a, 0x40000, 0x41000);
+	pmap_reason_set("other");
+	pmap_enter(a, 0x40000, VM_PROT_READ, m2, VM_PROT_READ | VM_PROT_WRITE, false);
+	ok(evn[EV_SHOOTDOWN] == 2 && evn[EV_IPI] == 0 &&
+	    strstr(evlast[EV_SHOOTDOWN].detail, "targets=0x2 skipped") != NULL,
+	    "skip: the rendezvous are logged as skipped, no IPI (%d)", evn[EV_SHOOTDOWN]);
+	ok(lookup(1, 0x40000, asid_of(a, 1), false, &pa, NULL) == TLBM_HIT &&
+	    pa == m1->phys_addr && check(a, "skip"),
+	    "skip: cpu1 still maps the old frame; pmap_check tolerates it");
+	ev_clear();
+	ok(mmu_access(&cpus[1], 0x40004, 4, MMU_LOAD) == 0 && evn[EV_STALE_TLB] == 1 &&
+	    evlast[EV_STALE_TLB].pa == (m1->phys_addr | 4), "skip: cpu1's read "
+	    "through it: stale_tlb with the stale frame");
+	snprintf(want, sizeof(want), "frame 0x%llx; tables: frame 0x%llx",
+	    (unsigned long long)m1->phys_addr, (unsigned long long)m2->phys_addr);
+	ok(strstr(evlast[EV_STALE_TLB].detail, "cpu1 TLB[") != NULL &&
+	    strstr(evlast[EV_STALE_TLB].detail, want) != NULL,
+	    "skip: detail: %s", evlast[EV_STALE_TLB].detail);
+	ok(mmu_access(&cpus[0], 0x40004, 4, MMU_LOAD) == 0 && evn[EV_STALE_TLB] == 1 &&
+	    mmu_access(&cpus[1], 0x40008, 4, MMU_LOAD) == 0 && evn[EV_STALE_TLB] == 1,
+	    "skip: cpu0 is fine; one report per entry");
+	tlb_mips_invalidate_va(&cpus[1].tlb_mips, 0x40000, asid_of(a, 1));
+	ok(mmu_access(&cpus[1], 0x40008, 4, MMU_LOAD) == 0 && cpus[1].nstale == 0 &&
+	    check(a, "refilled"), "skip: once the entry is refilled, the watch lets go");
+	/* Exactly those: another bad entry is still caught. */
+	{
+		struct tlb_mips_entry e = { .entryhi = 0x50000u | asid_of(a, 1),
+		    .entrylo0 = (uint32_t)(m1->phys_addr >> 12) << 6 | MIPS_LO_V };
+
+		tlb_mips_write_indexed(&cpus[1].tlb_mips, 7, &e);
+		ok(pmap_check(a, msg, sizeof(msg)) == -1, "skip: an unrelated bad "
+		    "entry is not tolerated");
+		tlb_mips_invalidate(&cpus[1].tlb_mips, 7);
+	}
+	pmap_set_skip_shootdown(false);
+	pmap_remove(a, 0, 0x80000000);
+	pmap_destroy(a);
+	vm_page_free(m1);
+	vm_page_free(m2);
+}
+
+/* The kernel pmap, kernel stacks in wired slot 0, the per-CPU page in
+ * slot 1, mmu_kaccess and pmap_sync_icache. */
+static void
+test_kernel(void)
+{
+	struct tlb_mips_entry e;
+	vm_page_t ks[2], ks2[2], pc[2], m;
+	vm_offset_t kva, kva2, pcva;
+	struct pmap *a;
+	vm_paddr_t pa, ptp;
+	uint32_t lo;
+	char msg[200];
+	int idx, i, n;
+
+	smp_start(2);
+	ok(cpus[0].tlb_mips.wired == 2 && pmap_mips_wired_needed(1) == 1,
+	    "kernel: Wired = 2 on SMP, 1 on UP");
+	ok(pmap_kva_min == 0xc0000000u && pmap_kva_max == 0xe0000000u,
+	    "kernel: KVA is kseg2");
+	kva = pmap_kva_min + ptoa(3);		/* odd page */
+	pmap_align_tlb(&kva);
+	ok(kva == pmap_kva_min + ptoa(4), "kernel: pmap_align_tlb moves an odd "
+	    "page up to an even one");
+	kva += ptoa(2);				/* above 2 guard pages */
+	for (i = 0; i < 2; i++) {
+		ks[i] = page();
+		ks2[i] = page();
+		pc[i] = page();
+	}
+	ev_clear();
+	pmap_qenter(kva, ks, 2);
+	ok(evn[EV_SHOOTDOWN] == 0, "kernel: qenter of a fresh pair: no rendezvous");
+	ok(pmap_kextract(kva + 12) == (ks[0]->phys_addr | 12) &&
+	    pmap_kextract(kva + PAGE_SIZE) == ks[1]->phys_addr &&
+	    pmap_kextract(kva - PAGE_SIZE) == 0 && pmap_kextract(0x1000) == 0,
+	    "kernel: kextract");
+	ptp = physmem_ld32(&pm, kernel_pmap->pm_root->phys_addr + (kva >> 22) * 4, true);
+	for (i = 0, n = 0; i < 1024; i++)
+		if ((physmem_ld32(&pm, ptp + i * 4, true) & MIPS_LO_G) == 0)
+			n++;
+	ok(n == 0 && (physmem_ld32(&pm, ptp + ((kva >> 12) & 1023) * 4, true) &
+	    (MIPS_LO_V | MIPS_LO_D | MIPS_LO_G)) == (MIPS_LO_V | MIPS_LO_D | MIPS_LO_G),
+	    "kernel: every kernel PTE has G, invalid ones too; leaves are V|D|G");
+
+	/* A duplicate of the pair in a random slot (a kernel refill). */
+	pmap_tlb_refill(&cpus[0], kva);
+	idx = tlb_mips_probe(&cpus[0].tlb_mips, (uint32_t)kva);
+	ok(idx >= 2, "kstack: a refill put the pair in random slot %d", idx);
+	tlb_mips_read(&cpus[0].tlb_mips, idx >= 0 ? (unsigned)idx : 0, &e);
+	ok((e.entrylo0 & e.entrylo1 & MIPS_LO_G) != 0, "kstack: the refilled pair is global");
+	pmap_kstack_switch(&cpus[0], kva);
+	tlb_mips_read(&cpus[0].tlb_mips, 0, &e);
+	ok((e.entryhi & MIPS_HI_VPN2_MASK) == kva && (e.entrylo0 & 0x3f) ==
+	    (MIPS_LO_C_CACHED | MIPS_LO_G | MIPS_LO_V | MIPS_LO_D) &&
+	    (e.entrylo1 & MIPS_LO_PFN_MASK) >> 6 == ks[1]->phys_addr >> 12,
+	    "kstack: wired slot 0 holds the pair, both halves G|V|D");
+	ok(tlb_mips_probe(&cpus[0].tlb_mips, (uint32_t)kva | 0x55) == 0 &&
+	    tlb_mips_check(&cpus[0].tlb_mips, msg, sizeof(msg)) == 0,
+	    "kstack: the duplicate was invalidated: only slot 0 matches, tlb_mips_check ok");
+	/* Switch to another stack and back: never two matches. */
+	kva2 = kva + ptoa(4);
+	pmap_qenter(kva2, ks2, 2);
+	pmap_kstack_switch(&cpus[0], kva2);
+	pmap_kstack_switch(&cpus[0], kva2);
+	ok(tlb_mips_probe(&cpus[0].tlb_mips, (uint32_t)kva2) == 0 &&
+	    tlb_mips_probe(&cpus[0].tlb_mips, (uint32_t)kva) == -1 &&
+	    tlb_mips_check(&cpus[0].tlb_mips, msg, sizeof(msg)) == 0,
+	    "kstack: switching replaces slot 0");
+
+	/* mmu_kaccess. */
+	memset(&cpus[0].c, 0, sizeof(cpus[0].c));
+	ok(mmu_kaccess(&cpus[0], kva2 + 2 * PAGE_SIZE - 128, 128, true, &pa) ==
+	    MMU_KA_OK && pa == (ks2[1]->phys_addr | (PAGE_SIZE - 128)) &&
+	    cpus[0].c[CTR_TLB_HITS] == 1 && cpus[0].c[CTR_STORES] == 1,
+	    "kaccess: a 128-byte trapframe hits the wired pair (no caches: one store)");
+	ok(mmu_kaccess(&cpus[0], kva2 + PAGE_SIZE - 8, 16, false, &pa) == MMU_KA_OK,
+	    "kaccess: across the pair's halves");
+	ok(mmu_kaccess(&cpus[0], kva2 - 8, 8, true, &pa) == MMU_KA_TLB_MISS &&
+	    pmap_kextract(kva2 - 8) == 0, "kaccess: the guard page: MMU_KA_TLB_MISS "
+	    "(and kextract 0)");
+	ok(mmu_kaccess(&cpus[0], kva, 8, true, &pa) == MMU_KA_TLB_MISS,
+	    "kaccess: another (mapped) stack not in the TLB: MMU_KA_TLB_MISS");
+	ok(mmu_kaccess(&cpus[0], 0x80001010u, 4, false, &pa) == MMU_KA_OK &&
+	    pa == 0x1010, "kaccess: kseg0 is unmapped");
+	e = (struct tlb_mips_entry){ .entryhi = 0x60000u | cpus[0].asid,
+	    .entrylo0 = (uint32_t)(ks[0]->phys_addr >> 12) << 6 | MIPS_LO_V };
+	tlb_mips_write_indexed(&cpus[0].tlb_mips, 9, &e);
+	ok(mmu_kaccess(&cpus[0], 0x60000, 4, true, &pa) == MMU_KA_PROTECTION &&
+	    mmu_kaccess(&cpus[0], 0x61000, 4, false, &pa) == MMU_KA_TLB_INVALID &&
+	    mmu_kaccess(&cpus[0], 0x60000, 4, false, &pa) == MMU_KA_OK,
+	    "kaccess: clean half: MMU_KA_PROTECTION on store; invalid half: "
+	    "MMU_KA_TLB_INVALID");
+	tlb_mips_invalidate(&cpus[0].tlb_mips, 9);
+
+	/* The per-CPU page in wired slot 1. */
+	pcva = kva + ptoa(16);
+	pmap_qenter(pcva, pc, 1);
+	pmap_pcpu_set(&cpus[1], pcva);
+	tlb_mips_read(&cpus[1].tlb_mips, 1, &e);
+	ok((e.entryhi & MIPS_HI_VPN2_MASK) == pcva && (e.entrylo0 & MIPS_LO_V) &&
+	    (e.entrylo1 & (MIPS_LO_V | MIPS_LO_G)) == MIPS_LO_G &&
+	    mmu_kaccess(&cpus[1], pcva + 64, 8, true, &pa) == MMU_KA_OK &&
+	    pa == (pc[0]->phys_addr | 64), "pcpu: wired slot 1 maps the per-CPU page");
+	/* Entering its partner updates slot 1 in place on every CPU. */
+	ev_clear();
+	pmap_qenter(pcva + PAGE_SIZE, &pc[1], 1);
+	tlb_mips_read(&cpus[1].tlb_mips, 1, &e);
+	ok(evn[EV_SHOOTDOWN] == 1 && strcmp(evlast[EV_SHOOTDOWN].type, "kernel") == 0 &&
+	    (e.entrylo1 & MIPS_LO_V) && (e.entryhi & MIPS_HI_VPN2_MASK) == pcva,
+	    "pcpu: entering the partner page: one rendezvous, slot 1 updated in place");
+
+	/* qremove of the running stack: rendezvous per page; slot 0 invalid. */
+	ev_clear();
+	pmap_qremove(kva2, 2);
+	tlb_mips_read(&cpus[0].tlb_mips, 0, &e);
+	ok(evn[EV_SHOOTDOWN] == 2 && evn[EV_IPI] == 2 &&
+	    strstr(evlast[EV_SHOOTDOWN].detail, "targets=0x2") != NULL &&
+	    (e.entrylo0 & MIPS_LO_V) == 0 && (e.entrylo1 & MIPS_LO_V) == 0 &&
+	    (e.entrylo0 & MIPS_LO_G) && pmap_kextract(kva2) == 0 &&
+	    mmu_kaccess(&cpus[0], kva2, 8, true, &pa) == MMU_KA_TLB_INVALID,
+	    "kernel: qremove: two rendezvous (reason kernel), G-invalid halves");
+	pmap_kenter(kva2, ks2[0]->phys_addr);
+	ok(pmap_kextract(kva2) == ks2[0]->phys_addr, "kernel: kenter");
+	pmap_kremove(kva2);
+	ok(pmap_kextract(kva2) == 0, "kernel: kremove");
+
+	/* pmap_sync_icache: one event on the initiator, through the tables. */
+	a = pmap_create();
+	m = page();
+	pmap_enter(a, 0x400000, VM_PROT_READ, m, VM_PROT_ALL, false);
+	event_context()->cpu = 1;
+	ev_clear();
+	pmap_sync_icache(a, 0x400ffc, 8);	/* crosses into an unmapped page */
+	ok(evn[EV_ICACHE_SYNC] == 1 && evlast[EV_ICACHE_SYNC].cpu == 1 &&
+	    strcmp(evlast[EV_ICACHE_SYNC].type, "pmap_sync_icache") == 0 &&
+	    evlast[EV_ICACHE_SYNC].pa == (m->phys_addr | 0xffc) &&
+	    cpus[1].c[CTR_ICACHE_SYNCS] == 1 && cpus[0].c[CTR_ICACHE_SYNCS] == 0,
+	    "sync_icache: one icache_sync on the initiating CPU, at the frame");
+	event_context()->cpu = 0;
+	pmap_remove(a, 0x400000, 0x401000);
+	pmap_destroy(a);
+	vm_page_free(m);
+	pmap_qremove(kva, 2);
+	pmap_qremove(pcva, 2);
+	ok(kernel_pmap->pm_resident == 0 && kernel_pmap->pm_wired == 0,
+	    "kernel: every kernel mapping gone");
+	(void)lo;
+	for (i = 0; i < 2; i++) {
+		vm_page_free(ks[i]);
+		vm_page_free(ks2[i]);
+		vm_page_free(pc[i]);
+	}
+}
+
 int
 main(void)
 {
@@ -708,6 +1067,9 @@ main(void)
 	test_basic(false);
 	test_access();
 	test_random();
+	test_rendezvous();
+	test_skip();
+	test_kernel();
 	physmem_fini(&pm);
 	return (tap_done());
 }
