@@ -80,6 +80,10 @@ extern const struct sc_def sys_proc_defs[];
 extern const size_t sys_proc_ndefs;
 extern const struct sc_def sys_thread_defs[];
 extern const size_t sys_thread_ndefs;
+/* clone without CLONE_THREAD (sys_proc.c: fork, vfork): the child's pid
+ * or -errno. */
+int64_t sys_proc_clone(struct sc_ctx *c, uint64_t flags, vm_offset_t newsp,
+    vm_offset_t ptid, vm_offset_t ctid);
 /* clone with CLONE_THREAD (sys_thread.c): the new thread's tid or -errno. */
 int64_t sys_thread_clone(struct sc_ctx *c, uint64_t flags, vm_offset_t newsp,
     vm_offset_t ptid, vm_offset_t ctid, vm_offset_t tls);

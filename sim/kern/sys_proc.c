@@ -51,8 +51,8 @@
 
 /* ---- fork ------------------------------------------------------------ */
 
-static int64_t
-proc_clone(struct sc_ctx *c, uint64_t flags, vm_offset_t newsp, vm_offset_t ptid,
+int64_t
+sys_proc_clone(struct sc_ctx *c, uint64_t flags, vm_offset_t newsp, vm_offset_t ptid,
     vm_offset_t ctid)
 {
 	struct proc *child;
@@ -88,7 +88,7 @@ static int64_t
 sys_fork(struct sc_ctx *c, const uint64_t *a)
 {
 	(void)a;
-	return proc_clone(c, c->arch == ARCH_AMD64 ? LSIGCHLD_AMD64 : LSIGCHLD_MIPS,
+	return sys_proc_clone(c, c->arch == ARCH_AMD64 ? LSIGCHLD_AMD64 : LSIGCHLD_MIPS,
 	    0, 0, 0);
 }
 
@@ -96,7 +96,7 @@ static int64_t
 sys_vfork(struct sc_ctx *c, const uint64_t *a)
 {
 	(void)a;
-	return proc_clone(c, LCLONE_VM | LCLONE_VFORK |
+	return sys_proc_clone(c, LCLONE_VM | LCLONE_VFORK |
 	    (c->arch == ARCH_AMD64 ? LSIGCHLD_AMD64 : LSIGCHLD_MIPS), 0, 0, 0);
 }
 
@@ -111,7 +111,7 @@ sys_clone(struct sc_ctx *c, const uint64_t *a)
 	if (flags & LCLONE_THREAD)
 		return sys_thread_clone(c, flags, a[1], a[2], ctid,
 		    c->arch == ARCH_AMD64 ? a[4] : a[3]);
-	return proc_clone(c, flags, a[1], a[2], ctid);
+	return sys_proc_clone(c, flags, a[1], a[2], ctid);
 }
 
 /* ---- execve ------------------------------------------------------------ */

@@ -1,6 +1,6 @@
 /*
  * sim/kern/sys_thread.c — the thread system calls (see sys.h for the
- * module convention): clone with CLONE_THREAD, exit of one thread and
+ * module convention): clone with CLONE_THREAD, clone3, exit of one thread and
  * exit_group, gettid, set_tid_address, sched_yield, and futex
  * (FUTEX_WAIT, FUTEX_WAKE and their _BITSET forms, private or shared
  * within one address space).  Linux semantics (man 2 clone, futex); the
@@ -53,6 +53,42 @@ sys_thread_clone(struct sc_ctx *c, uint64_t flags, vm_offset_t newsp, vm_offset_
 	if (flags & LCLONE_CHILD_CLEARTID)
 		ntd->clear_child_tid = ctid;
 	return ntd->tid;
+}
+
+/*
+ * clone3(struct clone_args *args, size_t size): the same as clone, with
+ * the arguments in a structure of 64-bit fields (flags, pidfd,
+ * child_tid, parent_tid, exit_signal, stack, stack_size, tls, ...) and
+ * the stack given as its lowest address and size.  The fields past tls
+ * (set_tid, cgroup) and CLONE_PIDFD are not supported: EINVAL when used.
+ */
+#define LCLONE_THREAD		0x00010000
+#define LCLONE_PIDFD		0x00001000
+#define CLONE_ARGS_SIZE_VER0	64
+
+static int64_t
+sys_clone3(struct sc_ctx *c, const uint64_t *a)
+{
+	uint8_t buf[88];
+	uint64_t f[11] = { 0 };
+	size_t size = (size_t)a[1];
+	vm_offset_t newsp;
+
+	if (size < CLONE_ARGS_SIZE_VER0 || size > 4096)
+		return -EINVAL;
+	if (copyin(c->p, a[0], buf, MIN(size, sizeof(buf))) != 0)
+		return -EFAULT;
+	for (size_t i = 0; i < MIN(size, sizeof(buf)) / 8; i++)
+		f[i] = sc_get_uint(c, buf + 8 * i, 8);
+	/* f: 0 flags, 1 pidfd, 2 child_tid, 3 parent_tid, 4 exit_signal,
+	 * 5 stack, 6 stack_size, 7 tls, 8 set_tid, 9 set_tid_size, 10 cgroup */
+	if ((f[0] & LCLONE_PIDFD) || f[8] != 0 || f[9] != 0 || f[10] != 0 ||
+	    f[4] > 0xff || (f[0] & 0xff) != 0 || (f[5] == 0) != (f[6] == 0))
+		return -EINVAL;
+	newsp = f[5] != 0 ? f[5] + f[6] : 0;
+	if (f[0] & LCLONE_THREAD)
+		return sys_thread_clone(c, f[0], newsp, f[3], f[2], f[7]);
+	return sys_proc_clone(c, f[0] | f[4], newsp, f[3], f[2]);
 }
 
 static int64_t
@@ -163,6 +199,7 @@ sys_futex_time64(struct sc_ctx *c, const uint64_t *a)
 }
 
 const struct sc_def sys_thread_defs[] = {
+	{ "clone3", 435, 4435, sys_clone3 },
 	{ "exit", 60, 4001, sys_exit },
 	{ "exit_group", 231, 4246, sys_exit_group },
 	{ "gettid", 186, 4222, sys_gettid },

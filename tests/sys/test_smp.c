@@ -217,6 +217,9 @@ test_pthread_sum(const char *arch)
 	}
 	ok(q(t1, "SELECT count(DISTINCT cpu) FROM event WHERE kind = 'thread'") == 2,
 	    "%s: the threads ran on both CPUs", arch);
+	ok(q(t1, "SELECT count(*) FROM event WHERE kind = 'syscall_unimplemented' AND "
+	    "type != 'rseq'") == 0, "%s: pthreads need no unimplemented system call "
+	    "(clone3, futex, set_robust_list...)", arch);
 }
 
 static void

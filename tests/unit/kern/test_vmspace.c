@@ -100,6 +100,9 @@ proc_new(uint32_t uid)
 	p->pid = k.nextpid++;
 	p->td->p = p;
 	p->td->tid = p->pid;
+	p->td->lastcpu = -1;
+	p->threads = p->td;		/* no kernel stack: none is needed here */
+	p->nthreads = 1;
 	p->arch = ARCH_AMD64;
 	memcpy(p->rlim, k.rlim0, sizeof(p->rlim));
 	p->uid = uid;
