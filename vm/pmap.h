@@ -208,6 +208,21 @@ unsigned pmap_mips_wired_needed(int ncpus);
  */
 void pmap_sync_icache(struct pmap *pmap, vm_offset_t va, vm_size_t len);
 
+/*
+ * Memory attributes (VM-SPEC "Memory attributes"): pmap_page_set_memattr
+ * sets m->memattr and rewrites every mapping of m (its pv list; for a
+ * fictitious page the mappings entered since) and, on amd64, the page's
+ * direct-map entry, with the shootdowns that takes (reason "memattr");
+ * later pmap_enter and pmap_qenter of m use it.  amd64: the PAT, PCD and
+ * PWT bits of the PTE (a PAT layout with WB, WT, UC-, UC, WC is
+ * documented in vm/amd64/pmap.c); MIPS: the EntryLo C field (3 cacheable
+ * noncoherent write-back, 2 uncached, 7 uncached accelerated for WC; WT
+ * is mapped as 1, cacheable write-through).  The TLBs carry the
+ * attribute, and mmu_access honours it.
+ */
+void pmap_page_set_memattr(vm_page_t m, vm_memattr_t ma);
+vm_memattr_t pmap_page_get_memattr(vm_page_t m);
+
 /* Page-table pages in use (for the summary). */
 unsigned long pmap_ptpages(struct pmap *pmap);
 /* Invariant: the tables and every TLB agree (no TLB entry grants more

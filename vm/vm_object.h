@@ -19,10 +19,6 @@
 #include "sim/base/base.h"
 #include "vm/vm_page.h"
 
-/* Memory attributes (cacheability), as the pmap understands them. */
-typedef uint8_t vm_memattr_t;
-#define VM_MEMATTR_DEFAULT	0	/* write-back cacheable */
-
 enum vm_object_type {
 	OBJT_DEFAULT,	/* anonymous, zero-fill, no backing store yet */
 	OBJT_SWAP,	/* anonymous with swap backing */

@@ -536,3 +536,17 @@ vm_page_check(char *msg, size_t msglen)
 	}
 	return (0);
 }
+
+const char *
+vm_memattr_name(vm_memattr_t ma)
+{
+	static const char *const names[VM_MEMATTR_COUNT] = {
+		[VM_MEMATTR_WRITE_BACK] = "WB",
+		[VM_MEMATTR_WRITE_THROUGH] = "WT",
+		[VM_MEMATTR_WRITE_COMBINING] = "WC",
+		[VM_MEMATTR_UNCACHEABLE] = "UC",
+		[VM_MEMATTR_UNCACHED] = "UC-",
+	};
+
+	return ma < VM_MEMATTR_COUNT ? names[ma] : "?";
+}

@@ -45,6 +45,26 @@ enum vm_page_queue {
 #define PG_FICTITIOUS	0x01	/* not real memory (device pager) */
 #define PG_ZERO		0x02	/* known to be zero-filled */
 
+/*
+ * Memory attributes (FreeBSD vm_memattr_t, after amd64's PAT memory
+ * types): how the CPUs may cache a page.  A page's attribute applies to
+ * every mapping of it (pmap_page_set_memattr) and the cache model
+ * honours it: write-back is the normal cached memory; write-through
+ * caches reads, and every store also goes to memory; write-combining
+ * and the two uncacheable kinds bypass L1 and L2 (each access costs
+ * memory latency; write-combining is counted apart).
+ */
+typedef uint8_t vm_memattr_t;
+#define VM_MEMATTR_WRITE_BACK		0
+#define VM_MEMATTR_WRITE_THROUGH	1
+#define VM_MEMATTR_WRITE_COMBINING	2
+#define VM_MEMATTR_UNCACHEABLE		3	/* UC */
+#define VM_MEMATTR_UNCACHED		4	/* UC- (PAT's weak uncacheable) */
+#define VM_MEMATTR_DEFAULT		VM_MEMATTR_WRITE_BACK
+#define VM_MEMATTR_COUNT		5
+/* "WB", "WT", "WC", "UC", "UC-". */
+const char *vm_memattr_name(vm_memattr_t ma);
+
 struct vm_page {
 	vm_paddr_t phys_addr;
 	struct vm_object *object;	/* owner, or NULL */
@@ -57,6 +77,7 @@ struct vm_page {
 	uint8_t valid;			/* contents valid */
 	uint16_t wire_count;
 	uint16_t hold_count;
+	vm_memattr_t memattr;		/* VM_MEMATTR_* (pmap_page_set_memattr) */
 	struct pv_entry *md_pv;		/* the mappings of the page (vm/pmap.c) */
 };
 typedef struct vm_page *vm_page_t;

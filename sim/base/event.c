@@ -41,6 +41,9 @@ static const char *const kind_names[EV_KIND_COUNT] = {
 	[EV_PTRACE] = "ptrace",
 	[EV_MACHINE_CHECK] = "machine_check",
 	[EV_PANIC] = "panic",
+	[EV_MEMGUARD] = "memguard",
+	[EV_DEVICE] = "device",
+	[EV_KMEM] = "kmem",
 };
 
 const char *

@@ -45,6 +45,13 @@ enum ev_kind {
 	EV_PTRACE,		/* a ptrace request (type = request; detail: target pid) */
 	EV_MACHINE_CHECK,	/* MIPS: a kernel-stack access missed the wired entry */
 	EV_PANIC,		/* kernel panic: the run stops (detail: why) */
+	/* Kernel memory (issue 8): */
+	EV_MEMGUARD,		/* memguard caught a bad access or free (type
+				   use_after_free/overrun/double_free; va; detail: the
+				   malloc type, the allocation site, size) */
+	EV_DEVICE,		/* device memory: mmap of a device, removal (type) */
+	EV_KMEM,		/* kernel memory: kmem_alloc_attr/contig failures and
+				   retries, kmem_alloc_wait sleeps (type; detail) */
 	EV_KIND_COUNT
 };
 
