@@ -504,6 +504,36 @@ cache_access(struct cache *c, vm_paddr_t pa, unsigned size, enum cache_op op,
 	return misses;
 }
 
+unsigned
+cache_write_through(struct cache *c, vm_paddr_t pa, unsigned size)
+{
+	unsigned hits = 0;
+
+	KASSERT(size >= 1, ("cache_write_through: size 0 at %#llx",
+	    (unsigned long long)pa));
+	for (struct cache *lc = c; lc != NULL; lc = lc->next) {
+		uint64_t first = pa >> lc->line_shift;
+		uint64_t last = (pa + size - 1) >> lc->line_shift;
+
+		for (uint64_t l = first; l <= last; l++) {
+			uint64_t set = l & lc->set_mask;
+			int w = cache_find(lc, set, l);
+
+			lc->c.access[CACHE_WRITE]++;
+			if (w < 0) {
+				lc->c.miss[CACHE_WRITE]++;
+			} else {
+				cache_touch(lc, set, (unsigned)w, false);
+				if (lc == c)
+					hits++;
+			}
+			if (lc->next == NULL)
+				lc->mem_writes++;
+		}
+	}
+	return hits;
+}
+
 bool
 cache_probe(const struct cache *c, vm_paddr_t pa, bool *dirty, bool *stale)
 {

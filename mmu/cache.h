@@ -203,6 +203,18 @@ unsigned cache_access(struct cache *c, vm_paddr_t pa, unsigned size,
     enum cache_op op, struct cache_result *res);
 
 /*
+ * A write-through store of size bytes (size >= 1) at pa (a page of the
+ * write-through memory type; mmu/mmu.h): at c and every level below it,
+ * each line the bytes touch is looked up as a CACHE_WRITE access; a line
+ * present there is updated in place (a hit: its replacement state is
+ * touched, its dirty bit left as it was), an absent one is a miss that
+ * allocates nothing (write-through, no write-allocate).  The bytes then
+ * go to memory (mem_writes of the last level, per line).  Returns the
+ * number of lines of c that hit.
+ */
+unsigned cache_write_through(struct cache *c, vm_paddr_t pa, unsigned size);
+
+/*
  * Store bytes [pa, pa + size) happened: mark the lines of icache holding
  * any of them stale.  Returns the number of lines newly marked.
  */

@@ -7,7 +7,10 @@
  * The fast path (mmu_access in mmu.h) is a tag compare against the
  * micro-TLB and an inline probe of L1; this file is the slow path.  Cycle
  * charges follow the cost table (mmu/cost.h): physical accesses cost the
- * latency of the cache level that supplied them (mmu/cache.h).
+ * latency of the cache level that supplied them (mmu/cache.h), or the
+ * memory latency for pages whose memory type bypasses the caches (enum
+ * mmu_memtype: amd64 PAT, SDM Vol. 3A 11.3 and 11.12; MIPS32 Vol. I 7.3
+ * cache coherency attributes).
  */
 #include "mmu/mmu.h"
 #include "mmu/view.h"
@@ -39,6 +42,7 @@ const char *const mmu_ctr_names[MMU_NCTR] = {
 	[CTR_L2_ACCESSES] = "l2_accesses", [CTR_L2_MISSES] = "l2_misses",
 	[CTR_WRITEBACKS] = "writebacks", [CTR_STALE_IFETCH] = "stale_ifetch",
 	[CTR_ICACHE_SYNCS] = "icache_syncs",
+	[CTR_UNCACHED] = "uncached", [CTR_WC] = "wc",
 };
 
 int
@@ -105,6 +109,140 @@ mmu_counters_read(const struct mmu_cpu *cpu, uint64_t out[MMU_NCTR])
 	    cpu->l2->c.miss[CACHE_FETCH];
 	out[CTR_WRITEBACKS] = d->writebacks + i->writebacks + cpu->l2->c.writebacks;
 	out[CTR_STALE_IFETCH] = i->stale_fetches;
+}
+
+/* ---- memory types ---- */
+
+enum mmu_memtype
+mmu_memtype_mips(uint32_t entrylo)
+{
+	switch ((entrylo & MIPS_LO_C_MASK) >> MIPS_LO_C_SHIFT) {
+	case 2:
+		return (MMU_MT_UC);	/* uncached */
+	case 7:
+		return (MMU_MT_WC);	/* uncached accelerated */
+	case 0:
+	case 1:
+		return (MMU_MT_WT);	/* cacheable write-through */
+	default:
+		return (MMU_MT_WB);	/* 3: noncoherent write-back; 4-6 coherent */
+	}
+}
+
+enum mmu_memtype
+mmu_memtype_amd64(const struct mmu_cpu *cpu, uint64_t flags)
+{
+	unsigned idx = ((flags & PG_PTE_PAT) ? 4u : 0u) |
+	    ((flags & PG_PCD) ? 2u : 0u) | ((flags & PG_PWT) ? 1u : 0u);
+
+	switch ((cpu->pat >> (8 * idx)) & 0xff) {
+	case PAT_WB:
+		return (MMU_MT_WB);
+	case PAT_WT:
+	case PAT_WP:		/* XXX: write-protected behaves as write-through */
+		return (MMU_MT_WT);
+	case PAT_WC:
+		return (MMU_MT_WC);
+	default:		/* UC, UC- (no MTRR makes it WC here), reserved */
+		return (MMU_MT_UC);
+	}
+}
+
+const char *
+mmu_memtype_name(enum mmu_memtype mt)
+{
+	static const char *const names[] = {
+		[MMU_MT_WB] = "WB", [MMU_MT_WT] = "WT", [MMU_MT_WC] = "WC",
+		[MMU_MT_UC] = "UC",
+	};
+
+	return ((unsigned)mt < nitems(names) ? names[mt] : "?");
+}
+
+/* log2 of the bus transaction size: the L1 D line, else 64 bytes. */
+static unsigned
+mmu_bus_shift(const struct mmu_cpu *cpu)
+{
+	return (cpu->has_caches ? cpu->l1d.line_shift : 6);
+}
+
+/* A write-through store: present lines updated, none allocated or
+ * dirtied; every line goes to memory. */
+static void
+mmu_wt_store(struct mmu_cpu *cpu, vm_paddr_t pa, unsigned size)
+{
+	unsigned shift = mmu_bus_shift(cpu);
+	uint64_t n = ((pa + size - 1) >> shift) - (pa >> shift) + 1;
+
+	if (__builtin_expect(cpu->din != NULL, 0))
+		mmu_din(cpu, pa, size, MMU_STORE);
+	cpu->cycles += n * cpu->cost.mem;
+	if (!cpu->has_caches)
+		return;
+	(void)cache_write_through(&cpu->l1d, pa, size);
+	if (cpu->icache_incoherent)
+		(void)cache_store_notify(&cpu->l1i, pa, size);
+	cpu->last_fetch_pa = UINT64_MAX;
+}
+
+void
+mmu_mem_access(struct mmu_cpu *cpu, vm_paddr_t pa, unsigned size,
+    enum mmu_access_kind kind, enum mmu_memtype mt)
+{
+	unsigned shift;
+	vm_paddr_t line, last;
+
+	KASSERT(size >= 1, ("mmu_mem_access: size 0 at %#llx",
+	    (unsigned long long)pa));
+	switch (mt) {
+	case MMU_MT_WB:
+		mmu_cache_access(cpu, pa, size, kind);
+		return;
+	case MMU_MT_WT:
+		if (kind == MMU_STORE)
+			mmu_wt_store(cpu, pa, size);
+		else
+			mmu_cache_access(cpu, pa, size, kind);
+		return;
+	case MMU_MT_WC:
+	case MMU_MT_UC:
+		break;
+	}
+	shift = mmu_bus_shift(cpu);
+	line = pa >> shift;
+	last = (pa + size - 1) >> shift;
+	if (mt == MMU_MT_UC) {
+		/* Each line one memory transaction, after the WC buffer
+		 * drained (uncached accesses are strongly ordered). */
+		cpu->wc_line = UINT64_MAX;
+		cpu->c[CTR_UNCACHED] += last - line + 1;
+		cpu->cycles += (last - line + 1) * cpu->cost.mem;
+		return;
+	}
+	cpu->c[CTR_WC] += last - line + 1;
+	for (; line <= last; line++) {
+		if (kind == MMU_STORE && line == cpu->wc_line) {
+			cpu->cycles += cpu->cost.l1_hit;	/* merged */
+			continue;
+		}
+		cpu->cycles += cpu->cost.mem;
+		if (kind == MMU_STORE)
+			cpu->wc_line = line;	/* the buffer opens on this line */
+	}
+}
+
+void
+mmu_cache_purge(struct mmu_cpu *cpu, vm_paddr_t pa, uint64_t len)
+{
+	cpu->wc_line = UINT64_MAX;
+	cpu->last_fetch_pa = UINT64_MAX;
+	if (!cpu->has_caches || len == 0)
+		return;
+	(void)cache_writeback_range(&cpu->l1d, pa, len);
+	(void)cache_invalidate_range(&cpu->l1d, pa, len);
+	(void)cache_invalidate_range(&cpu->l1i, pa, len);
+	(void)cache_writeback_range(cpu->l2, pa, len);
+	(void)cache_invalidate_range(cpu->l2, pa, len);
 }
 
 /* The slow half of mmu_cache_access: lines that missed the fast path. */
@@ -192,6 +330,8 @@ mmu_cpu_init(struct mmu_cpu *cpu, int id, enum sim_arch arch,
 	cpu->big_endian = arch == ARCH_MIPS;
 	cpu->pm = pm;
 	cpu->cost = *cost;
+	cpu->pat = PAT_KERNEL;
+	cpu->wc_line = UINT64_MAX;
 	if (sim_arch_is_mips(arch)) {
 		tlb_mips_init(&cpu->tlb_mips, tlb_entries ? tlb_entries : 48,
 		    tlb_wired, prng);
@@ -261,7 +401,7 @@ mmu_raise(struct mmu_cpu *cpu, enum mmu_exc_type type, enum mmu_access_kind kind
  */
 static int
 mmu_translate_mips(struct mmu_cpu *cpu, vm_offset_t va, enum mmu_access_kind kind,
-    vm_paddr_t *pa_page, bool *writable, uint64_t **lru)
+    vm_paddr_t *pa_page, bool *writable, uint64_t **lru, enum mmu_memtype *mt)
 {
 	bool store = kind == MMU_STORE;
 
@@ -283,6 +423,7 @@ mmu_translate_mips(struct mmu_cpu *cpu, vm_offset_t va, enum mmu_access_kind kin
 			*pa_page = trunc_page(pa);
 			*writable = (lo & MIPS_LO_D) != 0;
 			*lru = NULL;	/* random replacement: no age to keep */
+			*mt = mmu_memtype_mips(lo);
 			return 0;
 		case TLBM_REFILL:
 			cpu->c[CTR_TLB_MISSES]++;
@@ -328,7 +469,7 @@ amd64_allows(uint64_t flags, enum mmu_access_kind kind)
 
 static int
 mmu_translate_amd64(struct mmu_cpu *cpu, vm_offset_t va, enum mmu_access_kind kind,
-    vm_paddr_t *pa_page, bool *writable, uint64_t **lru)
+    vm_paddr_t *pa_page, bool *writable, uint64_t **lru, enum mmu_memtype *mt)
 {
 	static const enum walk_access wa[] = {
 		[MMU_LOAD] = WALK_READ, [MMU_STORE] = WALK_WRITE, [MMU_FETCH] = WALK_FETCH,
@@ -349,6 +490,7 @@ mmu_translate_amd64(struct mmu_cpu *cpu, vm_offset_t va, enum mmu_access_kind ki
 			*pa_page = trunc_page(tlb_amd64_entry_pa(e, va));
 			*writable = amd64_allows(e->flags, MMU_STORE);
 			*lru = &e->lru;
+			*mt = mmu_memtype_amd64(cpu, e->flags);
 			return 0;
 		}
 		/* Miss, or an entry that does not allow this access: the
@@ -519,23 +661,25 @@ mmu_stale_access(struct mmu_cpu *cpu, vm_offset_t va, vm_paddr_t pa_page,
 	return (true);
 }
 
-/* Translate the page of va, make the view show it, fill the micro-TLB,
- * and send the size bytes at va (all in that page) through the caches
- * (size 0: no cache access). */
+/* Translate the page of va, make the view show it, fill the micro-TLB
+ * (write-back pages only), and send the size bytes at va (all in that
+ * page) through the caches as the page's memory type says (size 0: no
+ * access); *pa_out (if not NULL) gets the physical address of va. */
 static int
 mmu_access_page(struct mmu_cpu *cpu, vm_offset_t va, unsigned size,
-    enum mmu_access_kind kind)
+    enum mmu_access_kind kind, vm_paddr_t *pa_out)
 {
 	struct mmu_utlb *u;
 	vm_paddr_t pa_page;
 	uint64_t *lru;
-	bool writable;
+	enum mmu_memtype mt;
+	bool writable, watched;
 	int rv;
 
 	if (sim_arch_is_mips(cpu->arch))
-		rv = mmu_translate_mips(cpu, va, kind, &pa_page, &writable, &lru);
+		rv = mmu_translate_mips(cpu, va, kind, &pa_page, &writable, &lru, &mt);
 	else
-		rv = mmu_translate_amd64(cpu, va, kind, &pa_page, &writable, &lru);
+		rv = mmu_translate_amd64(cpu, va, kind, &pa_page, &writable, &lru, &mt);
 	if (rv != 0) {
 		/* Refused: the guest gets a signal.  Unicorn performs the
 		 * access anyway (hooks cannot cancel it), so aim it at the
@@ -556,20 +700,21 @@ mmu_access_page(struct mmu_cpu *cpu, vm_offset_t va, unsigned size,
 	    mmu_view_show(cpu->view, va, pa_page, writable) != 0)
 		panic("mmu: cannot re-point host view page %#llx (host mmap failed)",
 		    (unsigned long long)va);
-	if (__builtin_expect(cpu->nstale != 0, 0) &&
-	    mmu_stale_access(cpu, va, pa_page, writable, kind, lru)) {
-		/* A watched page stays out of the micro-TLB. */
-		if (size > 0)
-			mmu_cache_access(cpu, pa_page | (va & PAGE_MASK), size, kind);
-		return 0;
+	if (pa_out != NULL)
+		*pa_out = pa_page | (va & PAGE_MASK);
+	/* A watched page, or one that is not write-back, stays out of the
+	 * micro-TLB: each of its accesses comes here. */
+	watched = __builtin_expect(cpu->nstale != 0, 0) &&
+	    mmu_stale_access(cpu, va, pa_page, writable, kind, lru);
+	if (!watched && __builtin_expect(mt == MMU_MT_WB, 1)) {
+		u = &cpu->utlb[kind][(va >> PAGE_SHIFT) & (MMU_UTLB_SLOTS - 1)];
+		u->vpn = va >> PAGE_SHIFT;
+		u->gen = *cpu->tlb_gen;
+		u->pa_page = pa_page;
+		u->lru = lru;
 	}
-	u = &cpu->utlb[kind][(va >> PAGE_SHIFT) & (MMU_UTLB_SLOTS - 1)];
-	u->vpn = va >> PAGE_SHIFT;
-	u->gen = *cpu->tlb_gen;
-	u->pa_page = pa_page;
-	u->lru = lru;
 	if (size > 0)
-		mmu_cache_access(cpu, pa_page | (va & PAGE_MASK), size, kind);
+		mmu_mem_access(cpu, pa_page | (va & PAGE_MASK), size, kind, mt);
 	return 0;
 }
 
@@ -577,13 +722,7 @@ int
 mmu_translate(struct mmu_cpu *cpu, vm_offset_t va, enum mmu_access_kind kind,
     vm_paddr_t *pa)
 {
-	const struct mmu_utlb *u;
-
-	if (mmu_access_page(cpu, va, 0, kind) != 0)
-		return -1;
-	u = &cpu->utlb[kind][(va >> PAGE_SHIFT) & (MMU_UTLB_SLOTS - 1)];
-	*pa = u->pa_page | (va & PAGE_MASK);
-	return 0;
+	return (mmu_access_page(cpu, va, 0, kind, pa));
 }
 
 int
@@ -594,12 +733,12 @@ mmu_access_slow(struct mmu_cpu *cpu, vm_offset_t va, unsigned size,
 
 	cpu->c[CTR_LOADS + kind]++;
 	cpu->cycles += cpu->cost.tlb_hit;
-	if (mmu_access_page(cpu, va, first, kind) != 0)
+	if (mmu_access_page(cpu, va, first, kind, NULL) != 0)
 		return -1;
 	/* An access that crosses into the next page translates it too
 	 * (x86 unaligned accesses; MIPS never crosses).  The fast path
 	 * never takes a crossing access, so both slots may stay filled. */
-	if (size > first && mmu_access_page(cpu, va + first, size - first, kind) != 0)
+	if (size > first && mmu_access_page(cpu, va + first, size - first, kind, NULL) != 0)
 		return -1;
 	return 0;
 }
@@ -609,15 +748,16 @@ mmu_access_slow(struct mmu_cpu *cpu, vm_offset_t va, unsigned size,
 /* MIPS: the kernel's translation of va's page (no refill). */
 static int
 mmu_ktranslate_mips(struct mmu_cpu *cpu, vm_offset_t va, bool store,
-    vm_paddr_t *pa_page)
+    vm_paddr_t *pa_page, enum mmu_memtype *mt)
 {
 	vm_paddr_t pa;
 	uint32_t lo;
 
 	if (va >= MIPS_KUSEG_END && va < 0xc0000000ull) {
-		/* kseg0/kseg1: unmapped.  XXX: kseg1 goes through the
-		 * caches like kseg0. */
+		/* kseg0 (Config.K0 = 3: cached write-back) and kseg1
+		 * (uncached): unmapped. */
 		*pa_page = trunc_page(va & 0x1fffffffull);
+		*mt = va >= 0xa0000000ull ? MMU_MT_UC : MMU_MT_WB;
 		return (MMU_KA_OK);
 	}
 	cpu->cycles += cpu->cost.tlb_hit;
@@ -626,6 +766,7 @@ mmu_ktranslate_mips(struct mmu_cpu *cpu, vm_offset_t va, bool store,
 	case TLBM_HIT:
 		cpu->c[CTR_TLB_HITS]++;
 		*pa_page = trunc_page(pa);
+		*mt = mmu_memtype_mips(lo);
 		return (MMU_KA_OK);
 	case TLBM_REFILL:
 		cpu->c[CTR_TLB_MISSES]++;
@@ -642,7 +783,7 @@ mmu_ktranslate_mips(struct mmu_cpu *cpu, vm_offset_t va, bool store,
  * walk that fills it. */
 static int
 mmu_ktranslate_amd64(struct mmu_cpu *cpu, vm_offset_t va, bool store,
-    vm_paddr_t *pa_page)
+    vm_paddr_t *pa_page, enum mmu_memtype *mt)
 {
 	enum walk_access wa = store ? WALK_WRITE : WALK_READ;
 	struct tlb_amd64_entry *e;
@@ -659,6 +800,7 @@ mmu_ktranslate_amd64(struct mmu_cpu *cpu, vm_offset_t va, bool store,
 			cpu->cycles += cpu->cost.tlb_l2_hit;
 		}
 		*pa_page = trunc_page(tlb_amd64_entry_pa(e, va));
+		*mt = mmu_memtype_amd64(cpu, e->flags);
 		return (MMU_KA_OK);
 	}
 	cpu->c[CTR_TLB_MISSES]++;
@@ -679,6 +821,7 @@ mmu_ktranslate_amd64(struct mmu_cpu *cpu, vm_offset_t va, bool store,
 	(void)tlb_amd64_fill(&cpu->tlb_amd64, va, cpu->pcid, wa, wr.pa, wr.flags,
 	    wr.pgsz);
 	*pa_page = trunc_page(wr.pa);
+	*mt = mmu_memtype_amd64(cpu, wr.flags);
 	return (MMU_KA_OK);
 }
 
@@ -687,6 +830,7 @@ mmu_kaccess(struct mmu_cpu *cpu, vm_offset_t va, unsigned size, bool store,
     vm_paddr_t *pa)
 {
 	vm_paddr_t frames[2] = { 0, 0 };	/* a trapframe spans at most two pages... */
+	enum mmu_memtype mts[2] = { MMU_MT_WB, MMU_MT_WB };
 	vm_offset_t end = va + (size != 0 ? size : 1), p, next;
 	unsigned line, n, i;
 	int rv;
@@ -695,21 +839,21 @@ mmu_kaccess(struct mmu_cpu *cpu, vm_offset_t va, unsigned size, bool store,
 	for (p = va, i = 0; p < end; p = next, i++) {
 		next = trunc_page(p) + PAGE_SIZE;
 		rv = sim_arch_is_mips(cpu->arch) ?
-		    mmu_ktranslate_mips(cpu, p, store, &frames[i]) :
-		    mmu_ktranslate_amd64(cpu, p, store, &frames[i]);
+		    mmu_ktranslate_mips(cpu, p, store, &frames[i], &mts[i]) :
+		    mmu_ktranslate_amd64(cpu, p, store, &frames[i], &mts[i]);
 		if (rv != MMU_KA_OK)
 			return (rv);
 	}
 	*pa = frames[0] | (va & PAGE_MASK);
 	line = cpu->has_caches ? cpu->l1d.g.line_bytes : PAGE_SIZE;
 	for (p = va; p < end; p += n) {
-		vm_paddr_t ppa = frames[(trunc_page(p) - trunc_page(va)) >> PAGE_SHIFT] |
-		    (p & PAGE_MASK);
+		unsigned pg = (unsigned)((trunc_page(p) - trunc_page(va)) >> PAGE_SHIFT);
+		vm_paddr_t ppa = frames[pg] | (p & PAGE_MASK);
 
 		n = (unsigned)MIN(end - p, line - (ppa & (line - 1)));
 		n = (unsigned)MIN((vm_offset_t)n, PAGE_SIZE - (p & PAGE_MASK));
 		cpu->c[store ? CTR_STORES : CTR_LOADS]++;
-		mmu_phys_access(cpu, ppa, n, store);
+		mmu_mem_access(cpu, ppa, n, store ? MMU_STORE : MMU_LOAD, mts[pg]);
 	}
 	return (MMU_KA_OK);
 }

@@ -69,9 +69,42 @@ enum mmu_ctr {
 	CTR_WRITEBACKS,			/* dirty lines written back, any level */
 	CTR_STALE_IFETCH,		/* MIPS: fetches of stale I-cache lines */
 	CTR_ICACHE_SYNCS,		/* I-cache syncs (SYNCI, cacheflush...) */
+	CTR_UNCACHED,			/* memory transactions of UC/UC- pages */
+	CTR_WC,				/* memory transactions of WC pages */
 	MMU_NCTR
 };
 extern const char *const mmu_ctr_names[MMU_NCTR];
+
+/*
+ * Memory types: how an access to a page may use the caches.  The type
+ * travels with the translation: amd64, the leaf's PAT, PCD and PWT bits
+ * (kept in the TLB entry) index the CPU's PAT MSR (cpu->pat, PAT_KERNEL
+ * at reset); MIPS, the EntryLo C field of the TLB half (MIPS32 Vol. I,
+ * table 7.3 "cache coherency attributes": 3 cacheable noncoherent
+ * write-back, 2 uncached, 7 uncached accelerated, 1 and 0 write-through;
+ * the coherent kinds 4..6 behave as 3 here).  The cost model of each is
+ * in docs/costs.md ("Memory types"):
+ */
+enum mmu_memtype {
+	MMU_MT_WB,	/* write-back: the caches as usual (the only type
+			   that enters the micro-TLB fast path) */
+	MMU_MT_WT,	/* write-through: loads and fetches cached; a store
+			   updates a present line without dirtying it,
+			   allocates none, and goes to memory (cost.mem) */
+	MMU_MT_WC,	/* write-combining: L1/L2 bypassed; a load costs
+			   cost.mem; stores merge in a one-line buffer: the
+			   first store to a line costs cost.mem, the next
+			   ones to the same line cost.l1_hit */
+	MMU_MT_UC,	/* uncacheable (amd64 UC and UC-, MIPS uncached):
+			   L1/L2 bypassed, cost.mem per line-sized
+			   transaction, no line ever allocated */
+};
+/* The type of a MIPS EntryLo, and of an amd64 TLB entry's or walk's
+ * flags on cpu (through cpu->pat). */
+enum mmu_memtype mmu_memtype_mips(uint32_t entrylo);
+enum mmu_memtype mmu_memtype_amd64(const struct mmu_cpu *cpu, uint64_t flags);
+/* "WB", "WT", "WC", "UC". */
+const char *mmu_memtype_name(enum mmu_memtype mt);
 
 /*
  * The micro-TLB: per access kind, a direct-mapped table of recently
@@ -80,7 +113,10 @@ extern const char *const mmu_ctr_names[MMU_NCTR];
  * is a tag compare.  It is a cache of the TLB model, not part of it: a hit
  * counts as a TLB hit, and on amd64 refreshes the LRU age of the TLB entry
  * it came from (*lru), so replacement is exactly as if the TLB were
- * searched.  The host view already shows the page (set at fill).
+ * searched.  The host view already shows the page (set at fill).  Only
+ * write-back pages enter it: every access to a page of another memory
+ * type takes the slow path, which honours the type (the fast path itself
+ * does not look at types).
  */
 #define MMU_UTLB_SLOTS	64
 
@@ -159,6 +195,11 @@ struct mmu_cpu {
 	/* The stale watch (see struct mmu_stale): stale[0, nstale). */
 	unsigned nstale;
 	struct mmu_stale stale[MMU_STALE_MAX];
+
+	/* Memory types (enum mmu_memtype; only the slow path reads these). */
+	uint64_t pat;		/* amd64: the IA32_PAT MSR (PAT_KERNEL) */
+	vm_paddr_t wc_line;	/* the write-combining buffer's line, or
+				   UINT64_MAX when it is empty */
 };
 
 struct prng;
@@ -253,6 +294,25 @@ mmu_cache_access(struct mmu_cpu *cpu, vm_paddr_t pa, unsigned size,
 	}
 	mmu_cache_slow(cpu, pa, size, kind);
 }
+
+/*
+ * The physical side of one access of size bytes at pa (within a page) to
+ * memory of type mt, charged to cpu: MMU_MT_WB is mmu_cache_access; the
+ * other types follow enum mmu_memtype (and count CTR_UNCACHED / CTR_WC
+ * per line-sized transaction).  The --din stream sees the accesses that
+ * go through the caches (WB, WT), not the uncached ones.
+ */
+void mmu_mem_access(struct mmu_cpu *cpu, vm_paddr_t pa, unsigned size,
+    enum mmu_access_kind kind, enum mmu_memtype mt);
+
+/*
+ * Write back and drop every line of [pa, pa + len) from cpu's caches (L1
+ * D, L1 I and L2; the write-combining buffer is drained): what CLFLUSH
+ * over a page, or MIPS Hit_Writeback_Invalidate, does when the pmap
+ * changes the page's memory type, so that no line cached under the old
+ * type survives.  Write-backs are counted; no cycles are charged.
+ */
+void mmu_cache_purge(struct mmu_cpu *cpu, vm_paddr_t pa, uint64_t len);
 
 /*
  * One guest access of size bytes at va.  Returns 0 when the access may
@@ -370,7 +430,9 @@ bool mmu_stale_watched(const struct mmu_cpu *cpu, vm_offset_t va, unsigned tag,
  *  - amd64: a TLB entry (supervisor: U not required; a store needs RW and
  *    M), else a supervisor walk through CR3 that fills the TLB.
  * Only when every page translates are the bytes sent through the D-cache
- * line by line (each line one load or store in the counters); the TLB
+ * line by line (each line one load or store in the counters), as the
+ * page's memory type says (mmu_mem_access: MIPS kseg1 and uncached TLB
+ * halves bypass the caches, amd64 by the PAT bits of the entry); the TLB
  * lookups cost tlb_hit each, a walk its loads.  The trap entry is never
  * called and the micro-TLB and host view are not touched.  Returns:
  */

@@ -8,6 +8,10 @@
  * all of them.  The file starts zero-filled (ftruncate), like RAM after
  * the firmware has cleared it.
  *
+ * Beyond RAM, at the first PHYSMEM_DEV_ALIGN boundary, lies the device
+ * aperture (physmem.h): the same memfd at the same offsets, so a device
+ * frame is shown and reached exactly as a RAM frame is.
+ *
  * Byte order is explicit in every multi-byte helper: MIPS page tables are
  * kept in the guest's order, amd64 page tables little-endian, and the host
  * order never leaks into simulated memory.
@@ -27,31 +31,52 @@
 int
 physmem_init(struct physmem *pm, vm_paddr_t bytes)
 {
-	void *p;
+	vm_paddr_t dev_pa, end;
+	uint8_t *p;
 	int fd, error;
 
 	pm->fd = -1;
 	pm->base = NULL;
 	pm->size = 0;
+	pm->dev_pa = pm->dev_size = 0;
 	if (bytes == 0 || (bytes & PAGE_MASK) != 0 || bytes > (vm_paddr_t)SIZE_MAX)
+		return (-EINVAL);
+	dev_pa = (bytes + PHYSMEM_DEV_ALIGN - 1) & ~(PHYSMEM_DEV_ALIGN - 1);
+	end = dev_pa + PHYSMEM_DEV_BYTES;
+	if (end > (vm_paddr_t)SIZE_MAX)
 		return (-EINVAL);
 	fd = memfd_create("vmsim-phys", MFD_CLOEXEC);
 	if (fd < 0)
 		return (-errno);
-	if (ftruncate(fd, (off_t)bytes) != 0) {
+	/* Sparse: only the frames written take host memory. */
+	if (ftruncate(fd, (off_t)end) != 0) {
 		error = -errno;
 		close(fd);
 		return (error);
 	}
-	p = mmap(NULL, (size_t)bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	/* One reservation for [0, end); RAM and the aperture are mapped
+	 * into it, the hole between them stays inaccessible. */
+	p = mmap(NULL, (size_t)end, PROT_NONE,
+	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED) {
 		error = -errno;
+		close(fd);
+		return (error);
+	}
+	if (mmap(p, (size_t)bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+	    fd, 0) == MAP_FAILED ||
+	    mmap(p + dev_pa, (size_t)PHYSMEM_DEV_BYTES, PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_FIXED, fd, (off_t)dev_pa) == MAP_FAILED) {
+		error = -errno;
+		munmap(p, (size_t)end);
 		close(fd);
 		return (error);
 	}
 	pm->fd = fd;
 	pm->base = p;
 	pm->size = bytes;
+	pm->dev_pa = dev_pa;
+	pm->dev_size = PHYSMEM_DEV_BYTES;
 	return (0);
 }
 
@@ -60,12 +85,13 @@ void
 physmem_fini(struct physmem *pm)
 {
 	if (pm->base != NULL)
-		munmap(pm->base, (size_t)pm->size);
+		munmap(pm->base, (size_t)(pm->dev_pa + pm->dev_size));
 	if (pm->fd >= 0)
 		close(pm->fd);
 	pm->fd = -1;
 	pm->base = NULL;
 	pm->size = 0;
+	pm->dev_pa = pm->dev_size = 0;
 }
 
 static inline void

@@ -33,7 +33,7 @@
 #include <string.h>
 
 /* The effective flags an entry keeps (see struct tlb_amd64_entry). */
-#define TLB_AMD64_FLAGS	(PG_RW | PG_U | PG_NX | PG_G | PG_M)
+#define TLB_AMD64_FLAGS	(PG_RW | PG_U | PG_NX | PG_G | PG_M | PG_CACHE_BITS)
 
 /* 4 KiB pages in a page of size sz. */
 #define TLB_AMD64_NPAGES(sz)	((uint64_t)1 << (9 * (unsigned)(sz)))

@@ -48,6 +48,32 @@
 #define PG_G	0x100ull	/* global: survives CR3 loads */
 #define PG_NX	(1ull << 63)	/* no execute */
 #define PG_FRAME 0x000ffffffffff000ull
+/*
+ * The memory type of a leaf is the PAT entry its PAT, PCD and PWT bits
+ * index (SDM Vol. 3A, 11.12.3): index = PAT << 2 | PCD << 1 | PWT.  PAT
+ * is bit 7 in a 4 KiB PTE (where PS sits in a PDE) and bit 12 in a
+ * large-page PDE/PDPTE.  A TLB entry and a walk result keep it as
+ * PG_PTE_PAT whatever the page size.
+ */
+#define PG_PTE_PAT	0x080ull	/* 4 KiB PTE: PAT index bit 2 */
+#define PG_PDE_PAT	0x1000ull	/* 2 MiB/1 GiB leaf: PAT index bit 2 */
+#define PG_CACHE_BITS	(PG_PTE_PAT | PG_PCD | PG_PWT)	/* a 4 KiB leaf's PAT index */
+
+/* IA32_PAT memory-type encodings, one byte per entry PA0..PA7 (SDM
+ * Vol. 3A, 11.12.2, table 11-10). */
+#define PAT_UC		0x00	/* uncacheable */
+#define PAT_WC		0x01	/* write-combining */
+#define PAT_WT		0x04	/* write-through */
+#define PAT_WP		0x05	/* write-protected */
+#define PAT_WB		0x06	/* write-back */
+#define PAT_UCM		0x07	/* UC-: uncacheable unless an MTRR says WC */
+/*
+ * The PAT the kernel programs at boot (FreeBSD amd64 pmap_init_pat):
+ *   PA0 WB  PA1 WT  PA2 UC-  PA3 UC  PA4 WB  PA5 WP  PA6 WC  PA7 UC
+ * so that PWT selects WT, PCD UC-, PCD|PWT UC, PAT|PCD WC; the power-on
+ * value differs only in PA5 (WT) and PA6 (UC-).
+ */
+#define PAT_KERNEL	0x0001050600070406ull
 
 /* #PF error code bits. */
 #define PGEX_P	0x01u	/* 1: protection violation; 0: not present */
@@ -94,7 +120,8 @@ struct tlb_amd64_entry {
 	uint16_t pcid;
 	uint64_t vpn;		/* first 4 KiB page of the page: va >> 12, aligned */
 	uint64_t pfn;		/* its frame: pa >> 12, aligned likewise */
-	uint64_t flags;		/* effective PG_RW|PG_U|PG_NX|PG_G|PG_M of the walk */
+	uint64_t flags;		/* effective PG_RW|PG_U|PG_NX|PG_G|PG_M of the walk,
+				   and the leaf's PG_CACHE_BITS (PAT as PG_PTE_PAT) */
 	uint64_t lru;		/* last use tick (struct tlb_amd64 tick) */
 };
 
@@ -234,7 +261,8 @@ unsigned tlb_amd64_count(const struct tlb_amd64 *t, enum tlb_amd64_level l,
 
 struct walk_result {
 	vm_paddr_t pa;		/* translated address, on success */
-	uint64_t flags;		/* effective PG_RW|PG_U|PG_NX (AND/OR over levels), PG_G, PG_M of leaf */
+	uint64_t flags;		/* effective PG_RW|PG_U|PG_NX (AND/OR over levels), PG_G, PG_M of
+				   leaf, and the leaf's PCD, PWT and PAT (as PG_PTE_PAT) */
 	uint32_t error_code;	/* #PF error code, on failure */
 	enum tlb_amd64_pgsz pgsz;	/* the leaf's page size, on success */
 	int pwc_level;		/* page-walk cache that served, enum pwc_amd64_level, or -1 */

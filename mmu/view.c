@@ -112,7 +112,8 @@ mmu_view_show(struct mmu_view *v, vm_offset_t va, vm_paddr_t pa, bool writable)
 	void *p;
 
 	va = trunc_page(va);
-	KASSERT(va < v->size && pa < v->pm->size,
+	KASSERT(va < v->size && (pa < v->pm->size ||
+	    physmem_is_device(v->pm, pa)),
 	    ("mmu_view_show: va %#llx pa %#llx out of range",
 	    (unsigned long long)va, (unsigned long long)pa));
 	s = view_slot(v, va, true);

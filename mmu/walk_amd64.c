@@ -1,7 +1,8 @@
 /*
  * mmu/walk_amd64.c — the x86-64 hardware page-table walker, following the
  * Intel SDM Vol. 3A, 4.5 (4-level paging), 4.6 (access rights), 4.7
- * (page-fault error codes), 4.8 (accessed and dirty flags) and 4.10.3
+ * (page-fault error codes), 4.8 (accessed and dirty flags), 4.9 / 11.12.3
+ * (the leaf's PAT, PCD and PWT select its memory type) and 4.10.3
  * (paging-structure caches: a cached upper-level entry lets the walk start
  * below it; mmu/pwc_amd64.h).
  *
@@ -142,7 +143,11 @@ walk_amd64_pwc(struct physmem *pm, struct pwc_amd64 *pwc, uint16_t pcid,
 	}
 	leaf = ent[n];
 	r->pa = (leaf & PG_FRAME & ~(page_bytes - 1)) | (va & (page_bytes - 1));
-	r->flags = rw | us | nx | (leaf & (PG_G | PG_M));
+	r->flags = rw | us | nx | (leaf & (PG_G | PG_M | PG_PCD | PG_PWT));
+	/* The PAT bit of the leaf, at its 4 KiB position whatever the size. */
+	if (page_bytes == PAGE_SIZE ? (leaf & PG_PTE_PAT) != 0 :
+	    (leaf & PG_PDE_PAT) != 0)
+		r->flags |= PG_PTE_PAT;
 	return (0);
 }
 

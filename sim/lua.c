@@ -881,8 +881,9 @@ cfg_read(lua_State *L, struct machine_config *c, bool *capture, bool replay)
 			const char *name = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
 
 			if (name == NULL || machine_bug_bit(name) == 0)
-				cfg_error(L, "bugs", "%s: expected \"skip-shootdown\" or "
-				    "\"kstack-overflow\"", name != NULL ? name : luaL_typename(L, -1));
+				cfg_error(L, "bugs", "%s: expected \"skip-shootdown\", "
+				    "\"kstack-overflow\" or \"pipe-use-after-free\"",
+				    name != NULL ? name : luaL_typename(L, -1));
 			c->bugs |= machine_bug_bit(name);
 			lua_pop(L, 1);
 		}

@@ -16,6 +16,7 @@
 #include "sim/base/event.h"
 #include "sim/base/prng.h"
 #include "sim/kern/kern.h"
+#include "sim/kern/malloc.h"
 #include "vm/pmap.h"
 #include "vm/swap_pager.h"
 #include "vm/vm_pageout.h"
@@ -80,6 +81,7 @@ const char *const machine_counter_names[MACHINE_NCTR] = {
 	"page_faults",
 	"l1i_accesses", "l1i_misses", "l1d_accesses", "l1d_misses",
 	"l2_accesses", "l2_misses", "writebacks", "stale_ifetch", "icache_syncs",
+	"uncached", "wc",
 	"pf_zero_fill", "pf_file", "pf_cow_copy", "pf_soft", "pf_failed",
 	"syscalls", "syscalls_unimplemented", "signals",
 	"swap_reserved", "swap_reserve_fail",
@@ -104,6 +106,7 @@ machine_config_defaults(struct machine_config *c, enum sim_arch arch)
 	c->ncpus = 1;
 	c->slice_insns = 10000;
 	c->tlb_wired = 0;
+	memguard_config_defaults(&c->memguard);
 	cost_defaults(&c->cost, arch);
 	/* MIPS: 32 KiB 4-way L1s with 32-byte lines (24K/74K-like) and a
 	 * 256 KiB L2; amd64: 32 KiB 8-way L1s and a 1 MiB L2, 64-byte lines. */
@@ -153,6 +156,14 @@ machine_config_json(const struct machine_config *c)
 		if (used < cap)
 			used += (size_t)snprintf(s + used, cap - used, "\"l2_shared\":%u,",
 			    c->l2_shared);
+		/* memguard only when set (older traces have none). */
+		if (!memguard_config_is_default(&c->memguard) && used < cap)
+			used += (size_t)snprintf(s + used, cap - used,
+			    "\"memguard\":{\"desc\":\"%s\",\"frequency\":%u,"
+			    "\"minsize\":%llu,\"options\":%u,\"divisor\":%u},",
+			    c->memguard.desc, c->memguard.frequency,
+			    (unsigned long long)c->memguard.minsize, c->memguard.options,
+			    c->memguard.divisor);
 		if (c->arch == ARCH_AMD64 && used < cap)
 			used += (size_t)snprintf(s + used, cap - used,
 			    "\"itlb\":{\"entries\":%u,\"ways\":%u},"
@@ -585,6 +596,8 @@ machine_config_check(const struct machine_config *c, char *err, size_t errlen)
 		snprintf(err, errlen, "%u CPUs: must be 1 to %d", c->ncpus, MACHINE_MAX_CPUS);
 		return -1;
 	}
+	if (memguard_config_check(&c->memguard, err, errlen) != 0)
+		return -1;
 	if (c->bugs & ~(unsigned)MACHINE_BUG_ALL) {
 		snprintf(err, errlen, "unknown teaching knob bits %#x", c->bugs);
 		return -1;
@@ -716,6 +729,9 @@ machine_create(struct machine **out, const struct machine_config *c,
 	m->kern.clock_cycles = &m->cpus[0].cycles;
 	m->kern.cpus = m->cpu_ptrs;
 	m->kern.ncpus = (int)c->ncpus;
+	/* Kernel malloc and memguard (sim/kern/malloc.h, vm/memguard.h). */
+	memguard_init(&c->memguard, &m->prng, c->mem_bytes);
+	kmalloc_init(&m->kern);
 	event_reset();
 	memset(event_context(), 0, sizeof(struct event_context));
 	event_context()->pc = machine_event_pc;
@@ -736,7 +752,10 @@ machine_destroy(struct machine *m)
 		if (p != NULL)
 			hw_engine_drop(m, p);
 	}
+	kern_kmem_quiesce(true);
 	kern_fini(&m->kern);
+	kmalloc_fini();
+	memguard_fini();
 	for (unsigned i = 0; i < m->cfg.ncpus; i++)
 		if (m->pcpu_page[i] != 0)
 			kmem_free(kernel_map, m->pcpu_page[i], PAGE_SIZE);
@@ -1738,6 +1757,8 @@ machine_bug_bit(const char *name)
 		return MACHINE_BUG_SKIP_SHOOTDOWN;
 	if (strcmp(name, "kstack-overflow") == 0)
 		return MACHINE_BUG_KSTACK_OVERFLOW;
+	if (strcmp(name, "pipe-use-after-free") == 0)
+		return MACHINE_BUG_PIPE_UAF;
 	return 0;
 }
 
@@ -1747,6 +1768,7 @@ machine_bug_name(unsigned bit)
 	switch (bit) {
 	case MACHINE_BUG_SKIP_SHOOTDOWN: return "skip-shootdown";
 	case MACHINE_BUG_KSTACK_OVERFLOW: return "kstack-overflow";
+	case MACHINE_BUG_PIPE_UAF: return "pipe-use-after-free";
 	default: return NULL;
 	}
 }

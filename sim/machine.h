@@ -10,6 +10,7 @@
 #include "mmu/cost.h"
 #include "mmu/mmu.h"
 #include "sim/base/base.h"
+#include "vm/memguard.h"
 
 struct machine;
 struct proc;
@@ -38,13 +39,17 @@ struct machine_config {
 					   vm/swap_pager.h SWAP_RESERVE_*) */
 	uint32_t uid;			/* the user id the first program runs as (--uid) */
 	unsigned bugs;			/* teaching knobs, MACHINE_BUG_* (--bug NAME) */
+	struct memguard_config memguard;	/* --memguard DESC[,KEY=N...]: which
+					   kmalloc requests memguard takes */
 };
 
 /* Teaching knobs: deliberate kernel bugs whose effect a lab shows. */
 #define MACHINE_BUG_SKIP_SHOOTDOWN	0x1	/* "skip-shootdown": no remote TLB invalidation */
 #define MACHINE_BUG_KSTACK_OVERFLOW	0x2	/* "kstack-overflow": write(2) puts a
 						   12 KiB buffer on the kernel stack */
-#define MACHINE_BUG_ALL			0x3
+#define MACHINE_BUG_PIPE_UAF		0x4	/* "pipe-use-after-free": the last close of a
+						   pipe reads its counters after freeing them */
+#define MACHINE_BUG_ALL			0x7
 /* The bit of a knob's name, or 0; the name of one bit. */
 unsigned machine_bug_bit(const char *name);
 const char *machine_bug_name(unsigned bit);

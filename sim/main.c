@@ -59,7 +59,10 @@ usage(FILE *f)
 	    "  --tlb-wired N      MIPS wired TLB entries (at least the kernel's: 1, 2 on SMP)\n"
 	    "  --cpus N           CPUs, 1 to 64 (default 1)\n"
 	    "  --bug NAME         a teaching knob (a deliberate kernel bug): skip-shootdown,\n"
-	    "                     kstack-overflow; may be repeated\n"
+	    "                     kstack-overflow, pipe-use-after-free; may be repeated\n"
+	    "  --memguard SPEC    memguard kernel malloc requests; SPEC is TYPE[,frequency=N]\n"
+	    "                     [,minsize=N][,options=alllarge|guard|none][,divisor=N]\n"
+	    "                     (TYPE: pipe, exec, temp...; frequency: N in 100000 at random)\n"
 	    "  --slice N          instructions per scheduling slice (default 10000)\n"
 	    "  --max-insns N      stop after N instructions (default: no limit)\n"
 	    "  --l1i G, --l1d G, --l2 G   cache geometry SIZE/ASSOC/LINE[/lru|plru|fifo],\n"
@@ -82,6 +85,8 @@ struct options {
 	uint64_t mem, seed, slice, max_insns, sample_cycles;
 	uint64_t swap, overcommit, uid, cpus;
 	unsigned bugs;
+	struct memguard_config memguard;
+	bool set_memguard;
 	unsigned tlb, wired;
 	const char *costs[64];
 	int ncosts;
@@ -170,10 +175,18 @@ parse_options(int argc, char **argv, int i, struct options *o)
 		} else if (strcmp(a, "--bug") == 0) {
 			if (machine_bug_bit(v) == 0) {
 				fprintf(stderr, "vmsim: --bug %s: unknown (skip-shootdown, "
-				    "kstack-overflow)\n", v);
+				    "kstack-overflow, pipe-use-after-free)\n", v);
 				return -1;
 			}
 			o->bugs |= machine_bug_bit(v);
+		} else if (strcmp(a, "--memguard") == 0) {
+			char err[160];
+
+			if (memguard_config_parse(&o->memguard, v, err, sizeof(err)) != 0) {
+				fprintf(stderr, "vmsim: --%s\n", err);	/* "memguard: ..." */
+				return -1;
+			}
+			o->set_memguard = true;
 		} else if (strcmp(a, "--uid") == 0) {
 			if (parse_u64(v, &o->uid) != 0 || o->uid >= 0xffffffffull) {
 				fprintf(stderr, "vmsim: --uid %s: not a user id\n", v);
@@ -257,6 +270,8 @@ build_config(struct options *o, enum sim_arch arch)
 	if (o->cpus != 0)
 		c->ncpus = (unsigned)o->cpus;
 	c->bugs = o->bugs;
+	if (o->set_memguard)
+		c->memguard = o->memguard;
 	if (o->set_seed)
 		c->seed = o->seed;
 	if (o->set_tlb)

@@ -127,6 +127,11 @@ replay_config(sqlite3 *db, const char *json, enum sim_arch arch,
 		{ "overcommit", offsetof(struct machine_config, overcommit), 4 },
 		{ "uid", offsetof(struct machine_config, uid), 4 },
 		{ "bugs", offsetof(struct machine_config, bugs), 4 },
+		/* memguard.desc is a string: below. */
+		{ "memguard.frequency", offsetof(struct machine_config, memguard.frequency), 4 },
+		{ "memguard.minsize", offsetof(struct machine_config, memguard.minsize), 8 },
+		{ "memguard.options", offsetof(struct machine_config, memguard.options), 4 },
+		{ "memguard.divisor", offsetof(struct machine_config, memguard.divisor), 4 },
 #define GEOM(n) \
 		{ #n ".size_bytes", offsetof(struct machine_config, n.size_bytes), 4 }, \
 		{ #n ".assoc", offsetof(struct machine_config, n.assoc), 4 }, \
@@ -163,6 +168,13 @@ replay_config(sqlite3 *db, const char *json, enum sim_arch arch,
 
 		if (key == NULL || full == NULL)
 			continue;
+		if (strcmp(full, "memguard.desc") == 0) {
+			const char *d = (const char *)sqlite3_column_text(st, 1);
+
+			snprintf(cfg->memguard.desc, sizeof(cfg->memguard.desc), "%s",
+			    d != NULL ? d : "");
+			continue;
+		}
 		if (strncmp(full, "cost.", 5) == 0) {
 			if (v > UINT32_MAX || cost_set(&cfg->cost, key, (uint32_t)v) != 0) {
 				snprintf(err, errlen, "the trace's cost %s=%llu is not a "

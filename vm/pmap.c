@@ -15,6 +15,16 @@
  * per-page operations (pmap_remove_all, pmap_is_modified,
  * pmap_clear_modify, pmap_ts_referenced) walk that list and ask the MD
  * code about one PTE at a time (pmap_ops.pte_bits).
+ *
+ * Memory attributes (pmap_page_set_memattr) are machine independent up
+ * to the PTE bits: m->memattr is what pmap_enter and pmap_qenter use, the
+ * MD code rewrites the existing mappings, and the caches of every CPU are
+ * then purged of the page's lines (FreeBSD's pmap_invalidate_cache_pages
+ * after a PAT change), so that no line cached under the old type
+ * survives.  There is no direct map in the page tables: the kernel
+ * reaches frames natively (vm_phys_dmap), and pmap_zero_page and
+ * pmap_copy_page charge their accesses with the page's memory type, as a
+ * DMAP entry rewritten with the page's PAT bits would.
  */
 #include "vm/pmap_md.h"
 
@@ -137,6 +147,13 @@ pmap_pv_remove(struct pmap *pmap, vm_offset_t va, vm_paddr_t pa)
 	for (pp = &m->md_pv; (pv = *pp) != NULL; pp = &pv->pv_next)
 		if (pv->pv_pmap == pmap && pv->pv_va == va)
 			break;
+	if (pv == NULL && pmap->pm_unmanaged > 0) {
+		/* A device's fictitious page for a frame of real memory
+		 * (vm/device_pager.h): mapped unmanaged, the real page's
+		 * pv list never saw it. */
+		pmap->pm_unmanaged--;
+		return;
+	}
 	KASSERT(pv != NULL, ("pmap_pv_remove: pa %#llx has no pv entry for "
 	    "va %#llx", (unsigned long long)pa, (unsigned long long)va));
 	*pp = pv->pv_next;
@@ -295,14 +312,31 @@ pmap_activate(struct pmap *pmap, struct mmu_cpu *cpu)
 	pmap_assert_consistent(pmap, "pmap_activate");
 }
 
+/* The hardware memory type of a memory attribute (UC- is UC here). */
+static enum mmu_memtype
+pmap_memtype(vm_memattr_t ma)
+{
+	switch (ma) {
+	case VM_MEMATTR_WRITE_BACK:
+		return (MMU_MT_WB);
+	case VM_MEMATTR_WRITE_THROUGH:
+		return (MMU_MT_WT);
+	case VM_MEMATTR_WRITE_COMBINING:
+		return (MMU_MT_WC);
+	default:
+		return (MMU_MT_UC);
+	}
+}
+
 /*
  * Charge the CPU the kernel runs on (the event context's CPU) for zeroing
- * or copying the page at dst_pa: the fixed page_zero / page_copy cycles of
- * the loop, and every line it stores (and, copying, loads from src)
- * through the CPU's data cache, as the direct map's accesses would go.
+ * or copying the page dst: the fixed page_zero / page_copy cycles of the
+ * loop, and every line it stores (and, copying, loads from src) through
+ * the CPU's data cache, as the direct map's accesses would go — with each
+ * page's memory type (an uncached page's lines go to memory).
  */
 static void
-pmap_charge_page(vm_page_t src, vm_paddr_t dst_pa, bool copy)
+pmap_charge_page(vm_page_t src, vm_page_t dst, bool copy)
 {
 	int id = event_context()->cpu;
 	struct mmu_cpu *cpu;
@@ -317,8 +351,10 @@ pmap_charge_page(vm_page_t src, vm_paddr_t dst_pa, bool copy)
 	line = cpu->l1d.g.line_bytes;
 	for (vm_offset_t off = 0; off < PAGE_SIZE; off += line) {
 		if (copy)
-			mmu_phys_access(cpu, src->phys_addr + off, line, false);
-		mmu_phys_access(cpu, dst_pa + off, line, true);
+			mmu_mem_access(cpu, src->phys_addr + off, line, MMU_LOAD,
+			    pmap_memtype(src->memattr));
+		mmu_mem_access(cpu, dst->phys_addr + off, line, MMU_STORE,
+		    pmap_memtype(dst->memattr));
 	}
 }
 
@@ -330,7 +366,7 @@ pmap_zero_page(vm_page_t m)
 	    ("pmap_zero_page: 0x%llx outside memory",
 	    (unsigned long long)m->phys_addr));
 	memset(physmem_ptr(pmap_mach.pm, m->phys_addr), 0, PAGE_SIZE);
-	pmap_charge_page(NULL, m->phys_addr, false);
+	pmap_charge_page(NULL, m, false);
 }
 
 void
@@ -345,7 +381,7 @@ pmap_copy_page(vm_page_t src, vm_page_t dst)
 	KASSERT(src != dst, ("pmap_copy_page: page onto itself"));
 	memcpy(physmem_ptr(pmap_mach.pm, dst->phys_addr),
 	    physmem_ptr(pmap_mach.pm, src->phys_addr), PAGE_SIZE);
-	pmap_charge_page(src, dst->phys_addr, true);
+	pmap_charge_page(src, dst, true);
 }
 
 int
@@ -567,18 +603,25 @@ pmap_kva_check(vm_offset_t va, int count, const char *where)
 	    (unsigned long long)pmap_kva_max));
 }
 
+/* Each page with its own memory attribute. */
 void
 pmap_qenter(vm_offset_t va, vm_page_t *ma, int count)
 {
 	vm_paddr_t pa[PMAP_SD_MAXPAGES];
+	vm_memattr_t attr[PMAP_SD_MAXPAGES];
 	int i, n;
 
 	pmap_kva_check(va, count, "pmap_qenter");
 	for (i = 0; i < count; i += n) {
 		n = MIN(count - i, PMAP_SD_MAXPAGES);
-		for (int j = 0; j < n; j++)
+		for (int j = 0; j < n; j++) {
 			pa[j] = VM_PAGE_TO_PHYS(ma[i + j]);
-		pmap_md()->kenter(va + ptoa((vm_offset_t)i), pa, n);
+			attr[j] = ma[i + j]->memattr;
+			KASSERT(attr[j] < VM_MEMATTR_COUNT, ("pmap_qenter: pa "
+			    "%#llx has memattr %u", (unsigned long long)pa[j],
+			    attr[j]));
+		}
+		pmap_md()->kenter(va + ptoa((vm_offset_t)i), pa, attr, n);
 	}
 }
 
@@ -593,10 +636,17 @@ pmap_qremove(vm_offset_t va, int count)
 void
 pmap_kenter(vm_offset_t va, vm_paddr_t pa)
 {
+	pmap_kenter_attr(va, pa, VM_MEMATTR_DEFAULT);
+}
+
+void
+pmap_kenter_attr(vm_offset_t va, vm_paddr_t pa, vm_memattr_t ma)
+{
 	pmap_kva_check(va, 1, "pmap_kenter");
 	KASSERT((pa & PAGE_MASK) == 0 && pa + PAGE_SIZE <= pmap_mach.pm->size,
 	    ("pmap_kenter: pa %#llx", (unsigned long long)pa));
-	pmap_md()->kenter(va, &pa, 1);
+	KASSERT(ma < VM_MEMATTR_COUNT, ("pmap_kenter: memattr %u", ma));
+	pmap_md()->kenter(va, &pa, &ma, 1);
 }
 
 void
@@ -649,4 +699,46 @@ pmap_sync_icache(struct pmap *pmap, vm_offset_t va, vm_size_t len)
 {
 	if (len > 0)
 		pmap_md()->sync_icache(pmap, va, len);
+}
+
+/* ---- memory attributes ---- */
+
+/*
+ * Set m's memory attribute.  A managed page's existing mappings (its pv
+ * list, and the kernel mappings of its frame) are rewritten by the MD
+ * code with the shootdowns that takes (reason "memattr"), then every
+ * CPU's caches drop the page's lines (written back first).  A fictitious
+ * page has no pv list: only the mappings entered after the call get the
+ * attribute (the device pager sets it before the page is mapped).
+ * Setting the attribute a page already has changes nothing.
+ */
+void
+pmap_page_set_memattr(vm_page_t m, vm_memattr_t ma)
+{
+	const char *reason;
+	struct pv_entry *pv;
+	int c;
+
+	KASSERT(m != NULL && ma < VM_MEMATTR_COUNT,
+	    ("pmap_page_set_memattr: memattr %u", ma));
+	if (m->memattr == ma)
+		return;
+	m->memattr = ma;
+	if (!pmap_page_managed(m))
+		return;
+	reason = pmap_reason_set("memattr");
+	pmap_md()->page_set_memattr(m);
+	pmap_reason_set(reason);
+	if (m->phys_addr + PAGE_SIZE <= pmap_mach.pm->size)
+		for (c = 0; c < pmap_mach.ncpus; c++)
+			mmu_cache_purge(pmap_cpu(c), m->phys_addr, PAGE_SIZE);
+	for (pv = m->md_pv; pv != NULL; pv = pv->pv_next)
+		pmap_assert_consistent(pv->pv_pmap, "pmap_page_set_memattr");
+}
+
+vm_memattr_t
+pmap_page_get_memattr(vm_page_t m)
+{
+	KASSERT(m != NULL, ("pmap_page_get_memattr: NULL page"));
+	return (m->memattr);
 }

@@ -175,9 +175,11 @@ extern vm_offset_t pmap_kva_min, pmap_kva_max;
 /* Map count pages ma[] at va.. (FreeBSD pmap_qenter); unmap them. */
 void pmap_qenter(vm_offset_t va, vm_page_t *ma, int count);
 void pmap_qremove(vm_offset_t va, int count);
-/* Map one physical page at kernel va (pmap_kenter), unmap (pmap_kremove),
- * and look up (0: not mapped). */
+/* Map one physical page at kernel va (pmap_kenter: write-back;
+ * pmap_kenter_attr: memory attribute ma), unmap (pmap_kremove), and look
+ * up (0: not mapped).  pmap_qenter maps each page with its m->memattr. */
 void pmap_kenter(vm_offset_t va, vm_paddr_t pa);
+void pmap_kenter_attr(vm_offset_t va, vm_paddr_t pa, vm_memattr_t ma);
 void pmap_kremove(vm_offset_t va);
 vm_paddr_t pmap_kextract(vm_offset_t va);
 /* MIPS: round *addr up to an even page so that a 2-page stack is one

@@ -91,14 +91,22 @@ struct pmap_ops {
 	 * clear are cleared in the PTE and every TLB's copy. */
 	int (*pte_bits)(struct pmap *pmap, vm_offset_t va, int clear);
 	/* The kernel pmap (vm/pmap.h "kernel virtual memory"): enter the
-	 * count frames pa[] at va.. / remove count pages at va.. (each
-	 * shot down on every CPU as needed), look va up (0: none). */
-	void (*kenter)(vm_offset_t va, const vm_paddr_t *pa, int count);
+	 * count frames pa[] at va.. with memory attributes ma[] / remove
+	 * count pages at va.. (each shot down on every CPU as needed), look
+	 * va up (0: none). */
+	void (*kenter)(vm_offset_t va, const vm_paddr_t *pa,
+	    const vm_memattr_t *ma, int count);
 	void (*kremove)(vm_offset_t va, int count);
 	vm_paddr_t (*kextract)(vm_offset_t va);
 	void (*kstack_switch)(struct mmu_cpu *cpu, vm_offset_t kstack);
 	void (*pcpu_set)(struct mmu_cpu *cpu, vm_offset_t va);
 	void (*sync_icache)(struct pmap *pmap, vm_offset_t va, vm_size_t len);
+	/* Rewrite the cache bits of every mapping of the managed page m to
+	 * m->memattr: its pv list's PTEs and the kernel PTEs that map its
+	 * frame (kernel mappings have no pv entries: the kernel tables are
+	 * scanned), each changed PTE that a TLB may hold shot down (never
+	 * skipped by --bug skip-shootdown). */
+	void (*page_set_memattr)(vm_page_t m);
 };
 
 /*

@@ -12,6 +12,13 @@
  * (vm_fault_copy_entry, for fork and vm_map_protect).  See VM-SPEC.md,
  * "Faults".
  *
+ * Device memory (OBJT_DEVICE, vm/device_pager.h): the pager gives the
+ * fictitious page of the device's physical address (fault type
+ * "device", counted with the soft faults); it is never wired or queued
+ * here, and a device object never has a shadow (devices give no private
+ * mappings), so it is never copied.  A device that was removed fails
+ * the fault (KERN_FAILURE: SIGBUS).
+ *
  * Pages on swap: walking the chain, an anonymous object that does not
  * have the page resident asks the swap pager (swap_pager_has_page) before
  * going down to its backer or to zero fill; a page found there is read
@@ -29,6 +36,7 @@
  * the page from and that the page it mapped is a live object page.
  */
 #include "vm/vm_fault.h"
+#include "vm/device_pager.h"
 #include "vm/pmap.h"
 #include "vm/swap_pager.h"
 #include "vm/ucred.h"
@@ -234,6 +242,16 @@ vm_fault_hold(struct vm_map *map, vm_offset_t va, vm_prot_t fault_type,
 			 * the paging queues, whether or not it is copied. */
 			vm_page_activate(m);
 			type = "file";
+			break;
+		}
+		if (object->type == OBJT_DEVICE) {
+			/* Device memory: the pager's fictitious page (wire
+			 * count 1, the driver's memory attribute). */
+			if (dev_pager_getpage(object, pindex, &m) != KERN_SUCCESS) {
+				stats.failed++;
+				return KERN_FAILURE;
+			}
+			type = "device";
 			break;
 		}
 		if (object->backing_object == NULL) {

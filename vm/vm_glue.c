@@ -167,7 +167,7 @@ static struct vm_kstack_cache_entry *kstack_cache;
 static int kstack_ncached, kstack_ninuse;
 static bool kstack_lowmem_registered;
 
-static void vm_kstack_lowmem(void *arg, int flags);
+static unsigned long vm_kstack_lowmem(void *arg, int flags);
 
 /* One EV_KSTACK: va = the stack's base, pa = its first page's frame. */
 static void
@@ -231,12 +231,17 @@ vm_kstack_cache_drain(bool log)
 	}
 }
 
-static void
+/* The vm_lowmem handler "kstack": drain the cache; the pages freed. */
+static unsigned long
 vm_kstack_lowmem(void *arg, int flags)
 {
+	unsigned long n;
+
 	(void)arg;
 	(void)flags;
+	n = (unsigned long)kstack_ncached * KSTACK_PAGES;
 	vm_kstack_cache_drain(true);
+	return (n);
 }
 
 /* Unregister the vm_lowmem handler, if registered. */
@@ -267,7 +272,7 @@ vm_kstack_init(void)
 	}
 	kstack_ncached = 0;
 	kstack_ninuse = 0;
-	if (vm_lowmem_register(vm_kstack_lowmem, NULL) != 0)
+	if (vm_lowmem_register("kstack", vm_kstack_lowmem, NULL) != 0)
 		panic("vm_kstack_init: no room for the vm_lowmem handler");
 	kstack_lowmem_registered = true;
 }

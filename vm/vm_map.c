@@ -1439,6 +1439,10 @@ vm_map_check_pages(struct vm_map *map, char *msg, size_t msglen)
 	if (map->pmap == NULL)
 		return (0);
 	for (e = map->header.next; e != &map->header; e = e->next) {
+		/* Device memory: fictitious pages, even where a driver maps
+		 * real memory (vm/device_pager.h). */
+		if (vm_map_entry_fictitious(e))
+			continue;
 		for (va = e->start; va < e->end; va += PAGE_SIZE) {
 			pa = pmap_extract(map->pmap, va);
 			if (pa == 0)

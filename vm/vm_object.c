@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vm/device_pager.h"
 #include "vm/swap_pager.h"
 #include "vm/ucred.h"
 
@@ -355,6 +356,10 @@ vm_object_terminate(struct vm_object *obj)
 		obj->cred = NULL;
 		obj->charge = 0;
 	}
+	/* A device object: the device forgets it (its fictitious pages,
+	 * which only left the tree above, stay the device's). */
+	if (obj->type == OBJT_DEVICE && obj->cdev != NULL)
+		dev_pager_dealloc(obj);
 	if (obj->vp != NULL) {
 		KASSERT(obj->vp->object == obj, ("vm_object_terminate: vnode "
 		    "%s has another object", obj->vp->name));
@@ -737,22 +742,26 @@ vm_object_describe(struct vm_object *obj, char *buf, size_t len)
 		return;
 	}
 	for (; obj != NULL && used < len; obj = obj->backing_object) {
+		/* A file's path, or a device's name ("/dev/" + it). */
+		const char *name = obj->vp != NULL ? obj->vp->name :
+		    obj->cdev != NULL ? obj->cdev->si_name : NULL;
 		char swp[32] = "";
 
 		if (obj->swp_count != 0)
 			snprintf(swp, sizeof(swp), " swp=%lu",
 			    (unsigned long)obj->swp_count);
 		n = snprintf(buf + used, len - used, "%sobj#%llu %s size=%llu "
-		    "res=%lu%s ref=%d%s%s%s",
+		    "res=%lu%s ref=%d%s%s%s%s",
 		    used == 0 ? "" : " -> ",
 		    (unsigned long long)obj->id,
 		    (unsigned)obj->type < nitems(vm_object_type_names) ?
 		    vm_object_type_names[obj->type] : "?",
 		    (unsigned long long)obj->size, obj->resident_page_count,
 		    swp, obj->ref_count,
-		    obj->vp != NULL ? " \"" : "",
-		    obj->vp != NULL ? obj->vp->name : "",
-		    obj->vp != NULL ? "\"" : "");
+		    name != NULL ? " \"" : "",
+		    obj->vp == NULL && name != NULL ? "/dev/" : "",
+		    name != NULL ? name : "",
+		    name != NULL ? "\"" : "");
 		if (n < 0)
 			break;
 		used += (size_t)n;

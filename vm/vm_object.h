@@ -54,6 +54,7 @@ struct vnode {
 				   unmapping a range may free its pages */
 
 struct ucred;
+struct cdev;
 
 struct vm_object {
 	enum vm_object_type type;
@@ -72,6 +73,8 @@ struct vm_object {
 	unsigned flags;			/* OBJ_* */
 	vm_memattr_t memattr;		/* inherited by its pages */
 	struct vnode *vp;		/* OBJT_VNODE: the file */
+	struct cdev *cdev;		/* OBJT_DEVICE: the device (its pager's
+					   handle; vm/device_pager.h) */
 	uint64_t id;			/* serial number, for descriptions */
 	/* Swap accounting: charge bytes are reserved for cred (which the
 	 * object holds a reference on) and given back when the object dies

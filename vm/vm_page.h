@@ -151,6 +151,10 @@ int vm_page_check(char *msg, size_t msglen);
  * not crossing a multiple of boundary (0: none); NULL if none. */
 vm_page_t vm_phys_alloc_contig(unsigned long npages, vm_paddr_t low,
     vm_paddr_t high, vm_paddr_t alignment, vm_paddr_t boundary);
+/* The lowest free frame whose page lies in [low, high), off the free
+ * queue (PQ_NONE, no object, unwired; the caller sets it up as
+ * vm_page_alloc would), or NULL (kmem_alloc_attr). */
+vm_page_t vm_phys_alloc_page_range(vm_paddr_t low, vm_paddr_t high);
 
 /*
  * vm_phys: the free-page allocator beneath vm_page (vm_phys.c).  The free

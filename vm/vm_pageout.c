@@ -1,7 +1,9 @@
 /*
  * vm/vm_pageout.c — the page daemon and vm_lowmem (FreeBSD
  * sys/vm/vm_pageout.c and the vm_lowmem event handler, 2010 semantics;
- * see vm/vm_pageout.h for what a run does).
+ * see vm/vm_pageout.h for what a run does).  vm_lowmem handlers are
+ * named and report what they freed (an EV_LOWMEM "handler" event per
+ * run; VM-SPEC.md "Low memory").
  *
  * The daemon is synchronous: it runs inside the fault or allocation that
  * needs memory, to completion, so no page is ever "being paged out" while
@@ -36,6 +38,7 @@ static bool vm_pageout_running;
 static uint64_t vm_lowmem_raised;
 
 static struct {
+	const char *name;
 	vm_lowmem_fn *fn;
 	void *arg;
 } vm_lowmem_handlers[VM_LOWMEM_MAX];
@@ -217,19 +220,31 @@ static const char *const vm_pageout_why_names[] = {
 	[VM_PAGEOUT_REQUEST] = "request",
 };
 
-/* The lowmem event, then the handlers. */
+/*
+ * The lowmem event, then the handlers, each followed by an event saying
+ * what it freed.  A handler may unregister itself (or a later one) while
+ * it runs: the loop rereads the table.
+ */
 static void
 vm_lowmem_notify(const char *type, const char *detail, int flags)
 {
 	struct event ev;
+	unsigned long freed;
+	const char *name;
 	int i;
 
 	vm_lowmem_raised++;
 	ev = event_make(EV_LOWMEM, type, 0);
 	snprintf(ev.detail, sizeof(ev.detail), "%s", detail);
 	event_emit(&ev, 0);
-	for (i = 0; i < vm_lowmem_nhandlers; i++)
-		vm_lowmem_handlers[i].fn(vm_lowmem_handlers[i].arg, flags);
+	for (i = 0; i < vm_lowmem_nhandlers; i++) {
+		name = vm_lowmem_handlers[i].name;
+		freed = vm_lowmem_handlers[i].fn(vm_lowmem_handlers[i].arg, flags);
+		ev = event_make(EV_LOWMEM, "handler", 0);
+		snprintf(ev.detail, sizeof(ev.detail), "%s: freed %lu pages",
+		    name, freed);
+		event_emit(&ev, 0);
+	}
 }
 
 unsigned long
@@ -266,10 +281,12 @@ vm_pageout_run(enum vm_pageout_why why)
 }
 
 int
-vm_lowmem_register(vm_lowmem_fn *fn, void *arg)
+vm_lowmem_register(const char *name, vm_lowmem_fn *fn, void *arg)
 {
+	KASSERT(name != NULL && fn != NULL, ("vm_lowmem_register: no name or fn"));
 	if (vm_lowmem_nhandlers == VM_LOWMEM_MAX)
 		return (-1);
+	vm_lowmem_handlers[vm_lowmem_nhandlers].name = name;
 	vm_lowmem_handlers[vm_lowmem_nhandlers].fn = fn;
 	vm_lowmem_handlers[vm_lowmem_nhandlers].arg = arg;
 	vm_lowmem_nhandlers++;
@@ -296,9 +313,16 @@ void
 vm_lowmem_raise(int flags)
 {
 	char detail[EV_DETAIL_MAX];
+	const char *type;
 
+	if ((flags & VM_LOW_KMEM) != 0)
+		type = "kmem_va";
+	else if ((flags & VM_LOW_PAGES) != 0)
+		type = "kmem_pages";
+	else
+		type = vm_pageout_why_names[VM_PAGEOUT_REQUEST];
 	snprintf(detail, sizeof(detail), "free %lu", vm_phys_free_count());
-	vm_lowmem_notify(vm_pageout_why_names[VM_PAGEOUT_REQUEST], detail, flags);
+	vm_lowmem_notify(type, detail, flags);
 }
 
 uint64_t

@@ -69,14 +69,27 @@ const struct vm_pageout_stats *vm_pageout_stats(void);
 /*
  * vm_lowmem (FreeBSD's EVENTHANDLER vm_lowmem): handlers called, in
  * registration order, each time the daemon runs or vm_lowmem_raise is
- * called.  At most VM_LOWMEM_MAX handlers; register returns 0, or -1 when
- * full.  unregister removes the first (fn, arg) pair.
+ * called.  A handler gives back what it can and returns the number of
+ * pages it freed; each run of a handler is an EV_LOWMEM event of type
+ * "handler", detail "NAME: freed N pages", after the raise's own event.
+ * name is a static string (the subsystem: "kstack", "malloc"...).  At
+ * most VM_LOWMEM_MAX handlers; register returns 0, or -1 when full.
+ * unregister removes the first (fn, arg) pair.
+ *
+ * flags say why it was raised (FreeBSD's later VM_LOW_* arguments): 0 from
+ * the page daemon or on request, VM_LOW_KMEM when a kmem allocation found
+ * no kernel VA (a handler that holds VA, like the kstack cache, should give
+ * it back), VM_LOW_PAGES when a kmem allocation found no physical page it
+ * could use and the daemon could not run.
  */
 #define VM_LOWMEM_MAX	16
-typedef void vm_lowmem_fn(void *arg, int flags);
-int vm_lowmem_register(vm_lowmem_fn *fn, void *arg);
+#define VM_LOW_KMEM	0x0001	/* kernel VA is short (event type "kmem_va") */
+#define VM_LOW_PAGES	0x0002	/* pages are short (event type "kmem_pages") */
+typedef unsigned long vm_lowmem_fn(void *arg, int flags);
+int vm_lowmem_register(const char *name, vm_lowmem_fn *fn, void *arg);
 void vm_lowmem_unregister(vm_lowmem_fn *fn, void *arg);
-/* Raise it on demand: a lowmem event (type "request") and the handlers. */
+/* Raise it on demand: a lowmem event (type "request", or "kmem_va" /
+ * "kmem_pages" per flags; detail "free N") and the handlers. */
 void vm_lowmem_raise(int flags);
 /* Times vm_lowmem was raised since vm_pageout_init. */
 uint64_t vm_lowmem_count(void);

@@ -173,6 +173,62 @@ vm_phys_free_count(void)
 	return (free_count);
 }
 
+/* The lowest free index at or above i, or -1. */
+static long
+freemap_next(unsigned long i)
+{
+	unsigned long w, nw;
+	uint64_t bits;
+
+	if (i >= phys_npages)
+		return (-1);
+	nw = (phys_npages + BITS - 1) / BITS;
+	w = i / BITS;
+	bits = phys_freemap[w] & (~(uint64_t)0 << (i % BITS));
+	for (;;) {
+		if (bits != 0) {
+			i = w * BITS + (unsigned long)__builtin_ctzll(bits);
+			return (i < phys_npages ? (long)i : -1);
+		}
+		if (++w >= nw)
+			return (-1);
+		bits = phys_freemap[w];
+	}
+}
+
+/*
+ * Take the lowest free frame whose whole page lies in [low, high) off the
+ * free queue (PQ_NONE, no object, unwired), or NULL when none is free
+ * there (kmem_alloc_attr's allocator: FreeBSD 2010 used
+ * vm_phys_alloc_contig(1, low, high, PAGE_SIZE, 0) for it).  A word of
+ * the free bitmap is skipped at a time.
+ */
+vm_page_t
+vm_phys_alloc_page_range(vm_paddr_t low, vm_paddr_t high)
+{
+	vm_paddr_t first_pa, end_pa;
+	long i;
+
+	if (phys_npages == 0 || free_count == 0)
+		return (NULL);
+	first_pa = phys_array[0].phys_addr;
+	end_pa = first_pa + ptoa((vm_paddr_t)phys_npages);
+	if (high > end_pa)
+		high = end_pa;
+	if (low < first_pa)
+		low = first_pa;
+	if (low >= high)
+		return (NULL);
+	low = round_page(low);		/* low < end_pa: no wrap */
+	if (low >= high || high - low < PAGE_SIZE)
+		return (NULL);
+	i = freemap_next((unsigned long)atop(low - first_pa));
+	if (i < 0 || phys_array[i].phys_addr + PAGE_SIZE > high)
+		return (NULL);
+	phys_unfree(&phys_array[i]);
+	return (&phys_array[i]);
+}
+
 /*
  * Allocate npages contiguous free frames whose physical addresses lie in
  * [low, high), the first aligned to alignment (a power of two; 0 means a

@@ -325,6 +325,9 @@ bool kern_grow_stack(struct kern *k, struct proc *p, vm_offset_t va);
  * kstack-overflow teaching knob).  cpu NULL: td's last CPU.
  */
 #define KERN_BUG_KSTACK_OVERFLOW	0x2	/* == MACHINE_BUG_KSTACK_OVERFLOW */
+/* The pipe code reads its counters after freeing them (pipe.c; a
+ * use after free memguard catches when guarding "pipe"). */
+#define KERN_BUG_PIPE_UAF		0x4	/* == MACHINE_BUG_PIPE_UAF */
 int kern_trap_enter(struct kern *k, struct mmu_cpu *cpu, struct thread *td);
 void kern_trap_leave(struct kern *k, struct mmu_cpu *cpu, struct thread *td);
 int kern_kstack_use(struct kern *k, struct mmu_cpu *cpu, struct thread *td, size_t bytes);

@@ -10,17 +10,42 @@
  * (the guest's libc writes the rest).  Whoever makes progress possible
  * (bytes in, bytes out, an end closed) wakes the sleepers through the
  * kernel (kern_wakeup), which reruns their system calls.
+ *
+ * The ring and the pipe's byte counters are kernel memory from
+ * kmalloc(M_PIPE) (FreeBSD's pipe buffer is kernel VA too, sys_pipe.c):
+ * every byte the pipe moves is a kernel load or store through the
+ * running CPU's TLB and D-cache (kern_kmem_copyin/copyout), and memguard
+ * can watch them ("--memguard pipe").  The counters (struct pipe_kstats,
+ * 16 bytes: an item of the 16-byte bucket) are read and written back at
+ * each transfer, as a kernel updates its statistics.
+ *
+ * Teaching knob --bug pipe-use-after-free (KERN_BUG_PIPE_UAF): when the
+ * last end closes, the pipe frees its memory and then reads its counters
+ * for a final "statistics" figure — a use after free.  Without memguard
+ * the freed item is still mapped (its slab stays) and the run completes
+ * silently; with memguard guarding "pipe" the page is gone and the read
+ * is an EV_MEMGUARD use_after_free and a kernel panic.
  */
 #include "sim/kern/kern.h"
+#include "sim/kern/malloc.h"
 #include "sim/kern/vfs.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* The counters in kernel memory (host byte order: only the kernel reads
+ * them). */
+struct pipe_kstats {
+	uint64_t bytes_in;	/* written into the pipe */
+	uint64_t bytes_out;	/* read out of it */
+};
+
 struct pipe {
 	struct kern *k;
-	uint8_t *buf;		/* PIPE_SIZE bytes */
+	vm_offset_t buf;	/* PIPE_SIZE bytes of kernel memory (M_PIPE) */
+	vm_offset_t kstats;	/* a struct pipe_kstats (M_PIPE) */
 	size_t head;		/* index of the oldest byte */
 	size_t count;		/* bytes buffered */
 	bool reader, writer;	/* the ends still open */
@@ -35,14 +60,19 @@ pipe_create(struct kern *k, int flags, uint64_t ino, struct file **rf, struct fi
 	struct pipe *pp = calloc(1, sizeof(*pp));
 	struct file *r = NULL, *w = NULL;
 
-	if (pp == NULL || (pp->buf = malloc(PIPE_SIZE)) == NULL ||
+	if (pp == NULL ||
+	    (pp->buf = kmalloc(PIPE_SIZE, M_PIPE, M_WAITOK)) == 0 ||
+	    (pp->kstats = kmalloc(sizeof(struct pipe_kstats), M_PIPE,
+	    M_WAITOK | M_ZERO)) == 0 ||
 	    (r = file_alloc(FTYPE_PIPE, KO_RDONLY | (flags & KO_NONBLOCK))) == NULL ||
 	    (w = file_alloc(FTYPE_PIPE, KO_WRONLY | (flags & KO_NONBLOCK))) == NULL) {
-		if (pp != NULL)
-			free(pp->buf);
+		if (pp != NULL) {
+			(void)kfree(pp->buf, M_PIPE);
+			(void)kfree(pp->kstats, M_PIPE);
+		}
 		free(pp);
 		free(r);
-		return -ENOMEM;
+		return k->panicked ? -EFAULT : -ENOMEM;
 	}
 	pp->k = k;
 	pp->reader = pp->writer = true;
@@ -51,6 +81,19 @@ pipe_create(struct kern *k, int flags, uint64_t ino, struct file **rf, struct fi
 	*rf = r;
 	*wf = w;
 	return 0;
+}
+
+/* Add n to one of the counters in kernel memory (a load and a store):
+ * 0, or EFAULT (the kernel panicked). */
+static int
+pipe_count(struct pipe *pp, size_t field, size_t n)
+{
+	uint64_t v;
+
+	if (kern_kmem_copyin(pp->k, NULL, pp->kstats + field, &v, sizeof(v)) != 0)
+		return EFAULT;
+	v += n;
+	return kern_kmem_copyout(pp->k, NULL, pp->kstats + field, &v, sizeof(v));
 }
 
 const void *
@@ -93,8 +136,12 @@ pipe_read(struct pipe *pp, size_t len, int (*copy)(void *arg, const void *buf, s
 	if ((tmp = malloc(n)) == NULL)
 		return -ENOMEM;
 	first = MIN(n, PIPE_SIZE - pp->head);
-	memcpy(tmp, pp->buf + pp->head, first);
-	memcpy(tmp + first, pp->buf, n - first);
+	if (kern_kmem_copyin(pp->k, NULL, pp->buf + pp->head, tmp, first) != 0 ||
+	    kern_kmem_copyin(pp->k, NULL, pp->buf, tmp + first, n - first) != 0 ||
+	    pipe_count(pp, offsetof(struct pipe_kstats, bytes_out), n) != 0) {
+		free(tmp);
+		return -EFAULT;		/* the kernel panicked */
+	}
 	if (copy(arg, tmp, n) != 0) {
 		free(tmp);
 		return -EFAULT;
@@ -132,8 +179,12 @@ pipe_write(struct pipe *pp, size_t len, int (*copy)(void *arg, void *buf, size_t
 	}
 	tail = (pp->head + pp->count) % PIPE_SIZE;
 	first = MIN(n, PIPE_SIZE - tail);
-	memcpy(pp->buf + tail, tmp, first);
-	memcpy(pp->buf, tmp + first, n - first);
+	if (kern_kmem_copyout(pp->k, NULL, pp->buf + tail, tmp, first) != 0 ||
+	    kern_kmem_copyout(pp->k, NULL, pp->buf, tmp + first, n - first) != 0 ||
+	    pipe_count(pp, offsetof(struct pipe_kstats, bytes_in), n) != 0) {
+		free(tmp);
+		return -EFAULT;		/* the kernel panicked */
+	}
 	free(tmp);
 	pp->count += n;
 	kern_wakeup(pp->k, &pp->chan_read);
@@ -153,7 +204,15 @@ pipe_close(struct pipe *pp, bool writer)
 		kern_wakeup(pp->k, &pp->chan_write);	/* they see EPIPE */
 	}
 	if (!pp->reader && !pp->writer) {
-		free(pp->buf);
+		(void)kfree(pp->buf, M_PIPE);
+		(void)kfree(pp->kstats, M_PIPE);
+		if (pp->k->bugs & KERN_BUG_PIPE_UAF) {
+			/* The bug: a last look at the counters, after the free. */
+			uint8_t b;
+
+			(void)kern_kmem_copyin(pp->k, NULL, pp->kstats +
+			    offsetof(struct pipe_kstats, bytes_out), &b, 1);
+		}
 		free(pp);
 	}
 }

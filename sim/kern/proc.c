@@ -17,6 +17,7 @@
  * never reaped before the end of the run: the machine reports its status.
  */
 #include "sim/kern/kern.h"
+#include "sim/kern/dev.h"
 #include "sim/base/event.h"
 #include "vm/pmap.h"
 #include "vm/swap_pager.h"
@@ -156,6 +157,9 @@ kern_init(struct kern *k, enum sim_arch arch, struct physmem *pm,
 	kern_layout(arch, &k->layout);
 	kern_limits_init(k, 0);
 	vfs_init(&k->vfs, root);
+	/* /dev/fb0 and /dev/mmio (sim/kern/dev.c).  XXX: without host
+	 * memory for them the machine simply has no devices. */
+	(void)dev_attach(k);
 }
 
 void

@@ -76,6 +76,17 @@ sc_arg64(const struct sc_ctx *c, const uint64_t *a, int first)
 /* The module tables (each may be empty). */
 extern const struct sc_def sys_vm_defs[];
 extern const size_t sys_vm_ndefs;
+/*
+ * mmap of the description f of a device with memory (sys_mmap, for
+ * [off, off + size) with prot; shared: MAP_SHARED): 0 with *objp (a
+ * reference on the device's object) and *maxp (the entry's maximum
+ * protection), or an errno: EACCES (f not readable, or prot beyond what
+ * f's mode and the device allow), EINVAL (private, off or the range bad),
+ * ENXIO (the device was removed).
+ */
+int sys_vm_mmap_cdev(struct sc_ctx *c, struct file *f, vm_size_t size,
+    vm_prot_t prot, bool shared, vm_ooffset_t off, struct vm_object **objp,
+    vm_prot_t *maxp);
 extern const struct sc_def sys_proc_defs[];
 extern const size_t sys_proc_ndefs;
 extern const struct sc_def sys_thread_defs[];

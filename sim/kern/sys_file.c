@@ -12,6 +12,7 @@
  * the pipe's channel and -KERN_ERESTART, so the call runs again when the
  * other end has made progress (kern.h).
  */
+#include "sim/kern/malloc.h"
 #include "sim/kern/sys.h"
 #include "sim/kern/vfs.h"
 #include "vm/vm_object.h"
@@ -156,6 +157,8 @@ file_do_read(struct sc_ctx *c, struct file *f, vm_offset_t uva, uint64_t len, bo
 		return 0;
 	case FTYPE_DIR:
 		return -EISDIR;
+	case FTYPE_CDEV:
+		return -EINVAL;		/* XXX: devices with memory: mmap only */
 	case FTYPE_PIPE: {
 		struct uio u = { c->p, uva };
 		int64_t r;
@@ -225,6 +228,8 @@ file_do_write(struct sc_ctx *c, struct file *f, vm_offset_t uva, uint64_t len, b
 		return (int64_t)len;
 	case FTYPE_DIR:
 		return -EISDIR;
+	case FTYPE_CDEV:
+		return -EINVAL;		/* XXX: devices with memory: mmap only */
 	case FTYPE_PIPE: {
 		struct uio u = { c->p, uva };
 		int64_t r;
@@ -395,6 +400,7 @@ file_lseek(struct file *f, int64_t off, int whence)
 		return -ESPIPE;
 	case FTYPE_NULL:
 	case FTYPE_ZERO:
+	case FTYPE_CDEV:
 		return 0;
 	case FTYPE_DIR:
 	case FTYPE_VNODE:
@@ -1126,9 +1132,11 @@ sys_getdents64(struct sc_ctx *c, const uint64_t *a)
 		free(buf);
 		return -EINVAL;		/* the buffer holds not even one entry */
 	}
-	if (pos > 0 && copyout(c->p, buf, ubuf, pos) != 0) {
+	/* The dirents pass through a kernel buffer (malloc(M_TEMP)). */
+	if (pos > 0 && ((e = kern_kmem_bounce(c->k, M_TEMP, buf, pos)) != 0 ||
+	    copyout(c->p, buf, ubuf, pos) != 0)) {
 		free(buf);
-		return -EFAULT;
+		return e != 0 ? -e : -EFAULT;
 	}
 	free(buf);
 	f->offset = idx;

@@ -23,6 +23,7 @@
  *   charges are counted for the new user from then on.
  */
 #include "sim/kern/sys.h"
+#include "sim/kern/malloc.h"
 #include "sim/base/event.h"
 
 #include <errno.h>
@@ -195,11 +196,62 @@ free_strv(char **v, int n)
 	free(v);
 }
 
+/*
+ * The argument strings in kernel memory (FreeBSD exec_copyin_args puts
+ * them in one exec_map buffer; here one kmalloc(M_EXEC) buffer, so
+ * memguard can watch it): argv's then envp's strings, NUL-terminated, are
+ * stored into it and read back from it (what the new image's stack is
+ * built from), through the MMU model.  0 with *kvap (0: no strings; the
+ * caller kfree()s it once the exec is done), or -ENOMEM, -EFAULT (the
+ * kernel panicked; nothing left allocated).
+ */
+static int
+exec_args_stage(struct kern *k, char **argv, int argc, char **envp, int envc,
+    vm_offset_t *kvap)
+{
+	char **vs[2] = { argv, envp };
+	int ns[2] = { argc, envc }, e = 0;
+	size_t total = 0, off;
+	vm_offset_t kva;
+
+	*kvap = 0;
+	for (int v = 0; v < 2; v++)
+		for (int i = 0; i < ns[v]; i++)
+			total += strlen(vs[v][i]) + 1;
+	if (total == 0)
+		return 0;
+	if ((kva = kmalloc(total, M_EXEC, M_WAITOK)) == 0)
+		return -ENOMEM;
+	off = 0;
+	for (int v = 0; v < 2 && e == 0; v++)
+		for (int i = 0; i < ns[v] && e == 0; i++) {
+			size_t len = strlen(vs[v][i]) + 1;
+
+			e = kern_kmem_copyout(k, NULL, kva + off, vs[v][i], len);
+			off += len;
+		}
+	off = 0;
+	for (int v = 0; v < 2 && e == 0; v++)
+		for (int i = 0; i < ns[v] && e == 0; i++) {
+			size_t len = strlen(vs[v][i]) + 1;
+
+			e = kern_kmem_copyin(k, NULL, kva + off, vs[v][i], len);
+			off += len;
+		}
+	if (e != 0) {
+		(void)kfree(kva, M_EXEC);
+		return -e;
+	}
+	*kvap = kva;
+	return 0;
+}
+
 static int64_t
 sys_execve(struct sc_ctx *c, const uint64_t *a)
 {
 	char path[256], **argv = NULL, **envp = NULL;
 	size_t budget = EXEC_ARGMAX;
+	vm_offset_t args;
 	int argc = 0, envc = 0, e;
 
 	if ((e = copyinstr(c->p, a[0], path, sizeof(path))) != 0)
@@ -212,7 +264,13 @@ sys_execve(struct sc_ctx *c, const uint64_t *a)
 		free_strv(argv, argc);
 		return e;
 	}
+	if ((e = exec_args_stage(c->k, argv, argc, envp, envc, &args)) != 0) {
+		free_strv(argv, argc);
+		free_strv(envp, envc);
+		return e;
+	}
 	e = kern_execve(c->k, c->td, path, argc, argv, envc, envp);
+	(void)kfree(args, M_EXEC);	/* (-1: the kernel panicked; it stops) */
 	free_strv(argv, argc);
 	free_strv(envp, envc);
 	return e != 0 ? e : -KERN_EJUSTRETURN;

@@ -17,6 +17,13 @@
  *                         mappings); EINVAL for other bits or none
  *   munlockall()          clear MAP_WIREFUTURE, drop every user wiring
  *   msync(addr, len, fl)  vm_msync: write back shared file pages
+ *   mmap of a device      sys_vm_mmap_cdev (called by syscall.c's mmap for
+ *                         a description of /dev/fb0, /dev/mmio...):
+ *                         vm_mmap_cdev and the device pager
+ *                         (vm/device_pager.h): EINVAL for a private
+ *                         mapping or a bad offset, EACCES for a write
+ *                         mapping of a read-only device or description,
+ *                         ENXIO once the device is removed
  *
  * Linux differences kept deliberately: munlock of memory that is mapped
  * but not locked succeeds (Linux), where FreeBSD's NOHOLES unwire fails.
@@ -28,6 +35,7 @@
 
 #include <stdio.h>
 
+#include "vm/device_pager.h"
 #include "vm/pmap.h"
 #include "vm/vm_extern.h"
 #include "vm/vm_map.h"
@@ -192,6 +200,30 @@ sys_msync(struct sc_ctx *c, const uint64_t *a)
 
 	e = vm_msync(&c->p->vm->map, a[0], a[1], (int)a[2]);
 	return (e == 0 ? sys_vm_done(c, 0) : -e);
+}
+
+/*
+ * FreeBSD vm_mmap's maximum protection for a shared mapping of a file
+ * description (execute, read if readable, write if writable), then
+ * vm_mmap_cdev, which clips it to the device's and makes (or finds) the
+ * device's object.  A description open for writing only cannot be
+ * mapped (EACCES), as for a regular file.
+ */
+int
+sys_vm_mmap_cdev(struct sc_ctx *c, struct file *f, vm_size_t size,
+    vm_prot_t prot, bool shared, vm_ooffset_t off, struct vm_object **objp,
+    vm_prot_t *maxp)
+{
+	struct cdev *dev = file_cdev(f);
+
+	(void)c;
+	KASSERT(dev != NULL, ("sys_vm_mmap_cdev: not a device"));
+	*objp = NULL;
+	if (!file_readable(f))
+		return (EACCES);
+	*maxp = VM_PROT_READ | VM_PROT_EXECUTE |
+	    (file_writable(f) ? VM_PROT_WRITE : 0);
+	return (vm_mmap_cdev(dev, size, prot, maxp, shared, off, objp));
 }
 
 const struct sc_def sys_vm_defs[] = {

@@ -186,7 +186,15 @@ sys_mmap(struct sc_ctx *c, uint64_t addr, uint64_t len, int64_t prot, int64_t fl
 		return -ENOMEM;
 	if (!(flags & (LMAP_SHARED | LMAP_PRIVATE)))
 		return -EINVAL;
-	if (!(flags & anon)) {
+	if (!(flags & anon) && file_cdev(fd_get(c->p, (int)fd)) != NULL) {
+		/* A device with memory: its object, always shared (sys_vm.c). */
+		int e = sys_vm_mmap_cdev(c, fd_get(c->p, (int)fd), size,
+		    guest_prot(prot), (flags & LMAP_SHARED) != 0, off, &obj, &max);
+
+		if (e != 0)
+			return -e;
+		cow = MAP_INHERIT_SHARE;
+	} else if (!(flags & anon)) {
 		/* A file: its vnode object, shared or copy-on-write. */
 		struct file *f = fd_get(c->p, (int)fd);
 

@@ -42,7 +42,8 @@ uaccess_page(struct proc *p, vm_offset_t va, vm_prot_t prot)
 	KASSERT(pa != 0 || (pmap_prot(vm->pmap, va) & prot) == prot,
 	    ("uaccess: va %#llx not mapped after a successful fault",
 	    (unsigned long long)va));
-	if (prot & VM_PROT_WRITE)
+	/* Device memory has no page in the array: nothing to dirty. */
+	if ((prot & VM_PROT_WRITE) && PHYS_TO_VM_PAGE(trunc_page(pa)) != NULL)
 		vm_page_dirty(PHYS_TO_VM_PAGE(trunc_page(pa)));
 	return vm_phys_dmap_ptr(pa);
 }

@@ -19,6 +19,8 @@
  */
 #include "sim/kern/vfs.h"
 #include "sim/kern/kern.h"
+#include "sim/base/event.h"
+#include "vm/device_pager.h"
 #include "vm/vm_object.h"
 #include "vm/vm_page.h"
 
@@ -154,6 +156,13 @@ vfs_fini(struct vfs *v)
 	free(v->nodes);
 	v->nodes = NULL;
 	v->nnodes = v->capnodes = 0;
+	/* The devices: every process and mapping is gone by now. */
+	for (int i = 0; i < v->ncdevs; i++) {
+		dev_pager_cdev_fini(v->cdevs[i]);
+		free(v->cdevs[i]);
+		v->cdevs[i] = NULL;
+	}
+	v->ncdevs = 0;
 	free(v->root);
 	v->root = NULL;
 }
@@ -512,6 +521,19 @@ vfs_device(const char *norm)
 	return VT_NONE;
 }
 
+/* The device with memory that norm ("/dev/NAME") names, if not removed,
+ * else NULL. */
+static struct cdev *
+vfs_cdev_of(struct vfs *v, const char *norm)
+{
+	struct cdev *dev;
+
+	if (strncmp(norm, "/dev/", 5) != 0 ||
+	    (dev = vfs_device_find(v, norm + 5)) == NULL || dev->si_gone)
+		return NULL;
+	return dev;
+}
+
 /* Is directory norm (which exists) one whose entries the root supplies? */
 static bool
 vfs_dir_is_host(struct vfs *v, const char *norm)
@@ -544,6 +566,8 @@ vfs_resolve(struct vfs *v, const char *norm, int *nodep)
 		return VT_DIR;
 	if ((t = vfs_device(norm)) != VT_NONE)
 		return t;
+	if (vfs_cdev_of(v, norm) != NULL)
+		return VT_CDEV;
 	i = vfs_node_find(v, norm);
 	if (i >= 0 && (v->nodes[i].vp != NULL || v->nodes[i].dir)) {
 		*nodep = i;
@@ -740,6 +764,11 @@ vfs_open(struct vfs *v, const char *norm, int flags, uint32_t mode, struct file 
 			return -ENOMEM;
 		f->console = 1;
 		break;
+	case VT_CDEV:
+		if ((f = file_alloc(FTYPE_CDEV, flags)) == NULL)
+			return -ENOMEM;
+		f->cdev = vfs_cdev_of(v, norm);
+		break;
 	default:
 		return -ENOENT;
 	}
@@ -771,6 +800,20 @@ vfs_stat_dev(int t, struct vfs_stat *st)
 	st->ino = 100 + (uint64_t)t;
 }
 
+/* A device with memory: a character device of the local major 240, its
+ * minor the unit vfs_device_add gave it (the order devices came in). */
+static void
+vfs_stat_cdev(const struct cdev *dev, struct vfs_stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->mode = LS_IFCHR | ((dev->si_prot & VM_PROT_WRITE) ? 0666 : 0444);
+	st->nlink = 1;
+	st->dev_minor = 5;			/* devtmpfs */
+	st->rdev_major = 240;
+	st->rdev_minor = (uint32_t)dev->si_drv0;
+	st->ino = 200 + (uint64_t)dev->si_drv0;
+}
+
 static void
 vfs_stat_vnode(struct vnode *vp, struct vfs_stat *st)
 {
@@ -799,6 +842,9 @@ vfs_stat(struct vfs *v, const char *norm, struct vfs_stat *st)
 		return 0;
 	case VT_FILE:
 		vfs_stat_vnode(v->nodes[i].vp, st);
+		return 0;
+	case VT_CDEV:
+		vfs_stat_cdev(vfs_cdev_of(v, norm), st);
 		return 0;
 	default:
 		vfs_stat_dev(t, st);
@@ -1024,6 +1070,10 @@ vfs_readdir(struct vfs *v, const char *norm, char ***namesp, uint8_t **typesp, i
 
 		for (size_t k = 0; k < nitems(devs) && e == 0; k++)
 			e = vfs_dirent_set(&ents, &n, &cap, devs[k], LDT_CHR);
+		for (int k = 0; k < v->ncdevs && e == 0; k++)
+			if (!v->cdevs[k]->si_gone)
+				e = vfs_dirent_set(&ents, &n, &cap,
+				    v->cdevs[k]->si_name, LDT_CHR);
 	}
 	/* The overlay: nodes directly inside. */
 	for (int k = 0; k < v->nnodes && e == 0; k++) {
@@ -1250,6 +1300,9 @@ file_stat(struct file *f, struct vfs_stat *st)
 	case FTYPE_NULL:
 		vfs_stat_dev(VT_NULL, st);
 		break;
+	case FTYPE_CDEV:
+		vfs_stat_cdev(f->cdev, st);
+		break;
 	case FTYPE_ZERO:
 		vfs_stat_dev(VT_ZERO, st);
 		break;
@@ -1277,6 +1330,12 @@ file_vnode(struct file *f)
 	return f != NULL && f->type == FTYPE_VNODE ? f->vp : NULL;
 }
 
+struct cdev *
+file_cdev(struct file *f)
+{
+	return f != NULL && f->type == FTYPE_CDEV ? f->cdev : NULL;
+}
+
 bool
 file_readable(const struct file *f)
 {
@@ -1287,6 +1346,45 @@ bool
 file_writable(const struct file *f)
 {
 	return (f->flags & KO_ACCMODE) == KO_WRONLY || (f->flags & KO_ACCMODE) == KO_RDWR;
+}
+
+/* ---- devices with memory ------------------------------------------------ */
+
+int
+vfs_device_add(struct vfs *v, struct cdev *dev)
+{
+	if (vfs_device_find(v, dev->si_name) != NULL)
+		return -EEXIST;
+	if (v->ncdevs == VFS_MAX_CDEVS)
+		return -ENOSPC;
+	dev->si_drv0 = v->ncdevs;
+	v->cdevs[v->ncdevs++] = dev;
+	return 0;
+}
+
+struct cdev *
+vfs_device_find(struct vfs *v, const char *name)
+{
+	for (int i = 0; i < v->ncdevs; i++)
+		if (strcmp(v->cdevs[i]->si_name, name) == 0)
+			return v->cdevs[i];
+	return NULL;
+}
+
+int
+vfs_device_remove(struct vfs *v, const char *name)
+{
+	struct cdev *dev = vfs_device_find(v, name);
+	struct event ev;
+
+	if (dev == NULL || dev->si_gone)
+		return -ENOENT;
+	dev->si_gone = true;
+	ev = event_make(EV_DEVICE, "remove", 0);
+	snprintf(ev.detail, sizeof(ev.detail), "%s%s", dev->si_name,
+	    dev->si_object != NULL ? " (still mapped)" : "");
+	event_emit(&ev, 0);
+	return 0;
 }
 
 /* ---- descriptions and descriptors --------------------------------------- */

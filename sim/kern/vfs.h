@@ -3,7 +3,9 @@
  * directory (--root DIR) with an in-memory overlay that takes every
  * change (created, written, truncated, renamed, removed files; made and
  * removed directories), a few devices (/dev/null, /dev/zero, /dev/tty:
- * the console), pipes, and the per-process descriptor table.
+ * the console; and the devices with memory to map, /dev/fb0 and
+ * /dev/mmio, whose drivers are in sim/kern/dev.c), pipes, and the
+ * per-process descriptor table.
  *
  * Modelled on the FreeBSD VFS of 2010 in miniature: a file is a vnode whose
  * VM object (vm/vm_object.h) is shared by every mapping, so file pages are
@@ -25,6 +27,7 @@
 
 #include "sim/base/base.h"
 
+struct cdev;
 struct kern;
 struct pipe;
 struct proc;
@@ -34,6 +37,7 @@ struct vnode;
 #define VFS_MAX_FILE	(64u << 20)	/* bytes in one file */
 #define VFS_PATH_MAX	256	/* a normalised guest path, with its NUL */
 #define PROC_NFILES	64
+#define VFS_MAX_CDEVS	8	/* devices with memory (sim/kern/dev.c) */
 
 /*
  * Open flags, numbered as on amd64 (asm-generic/fcntl.h); sys_file.c
@@ -65,6 +69,7 @@ enum vfs_type {
 	VT_NULL,	/* /dev/null */
 	VT_ZERO,	/* /dev/zero */
 	VT_TTY,		/* /dev/tty: the console */
+	VT_CDEV,	/* /dev/NAME: a device with memory (struct cdev) */
 };
 
 /* A name the VFS knows (cached from the root, or made by the guest). */
@@ -87,6 +92,10 @@ struct vfs {
 	 * (and each root directory listing, named "DIR/."), so the machine
 	 * can store it in the trace.  May be NULL. */
 	void (*loaded)(void *arg, const char *path, const void *data, size_t len);
+	/* The devices with memory, /dev/<si_name> while not removed
+	 * (vfs_device_add; freed by vfs_fini). */
+	struct cdev *cdevs[VFS_MAX_CDEVS];
+	int ncdevs;
 	void *loaded_arg;
 	/* When set, files come from here instead of the host root (replay
 	 * serves them from the trace): 0 with a malloc'ed copy of the bytes,
@@ -110,12 +119,15 @@ enum file_type {
 	FTYPE_NULL,	/* /dev/null */
 	FTYPE_ZERO,	/* /dev/zero */
 	FTYPE_PIPE,	/* an end of pipe (which one: the access mode) */
+	FTYPE_CDEV,	/* a device with memory: cdev (mmap only) */
 };
 
 struct file {
 	enum file_type type;
 	struct vnode *vp;	/* FTYPE_VNODE (one reference) */
 	struct pipe *pipe;	/* FTYPE_PIPE */
+	struct cdev *cdev;	/* FTYPE_CDEV (the VFS keeps it while files
+				   may name it: until vfs_fini) */
 	char *path;		/* FTYPE_DIR: normalised path (malloc'ed) */
 	int console;		/* FTYPE_CONSOLE: 0 stdin, 1 stdout, 2 stderr */
 	uint64_t offset;
@@ -178,6 +190,25 @@ void vfs_readdir_free(char **names, uint8_t *types, int n);
 /* A stable inode number for a guest path. */
 uint64_t vfs_ino(const char *norm);
 
+/* ---- devices with memory (their drivers: sim/kern/dev.c) ---------------- */
+
+/*
+ * Make dev appear as /dev/<dev->si_name>.  The VFS owns dev from now on:
+ * vfs_fini ends it (dev_pager_cdev_fini) and frees it with free(dev), so
+ * the driver allocates it as one block with its own state.  0, or -EEXIST
+ * (the name is taken), -ENOSPC (VFS_MAX_CDEVS).
+ */
+int vfs_device_add(struct vfs *v, struct cdev *dev);
+/* The device named name ("fb0"), including a removed one, or NULL. */
+struct cdev *vfs_device_find(struct vfs *v, const char *name);
+/*
+ * Remove the device (FreeBSD destroy_dev): /dev/<name> disappears, a
+ * description still open on it gets ENXIO from mmap, mappings made
+ * before stay (see vm/device_pager.h); logs EV_DEVICE "remove".  0, or
+ * -ENOENT (no such device, or removed already).
+ */
+int vfs_device_remove(struct vfs *v, const char *name);
+
 /* ---- file contents ------------------------------------------------------ */
 
 /* Copy up to len bytes at off into buf (resident pages of the vnode's
@@ -204,6 +235,8 @@ void vnode_write_back(struct vnode *vp);
 void file_stat(struct file *f, struct vfs_stat *st);
 /* The vnode of f if it is a regular file, else NULL (mmap: ENODEV). */
 struct vnode *file_vnode(struct file *f);
+/* The device of f if it is a device with memory, else NULL. */
+struct cdev *file_cdev(struct file *f);
 /* f may be read / written through (its access mode). */
 bool file_readable(const struct file *f);
 bool file_writable(const struct file *f);

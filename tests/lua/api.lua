@@ -145,11 +145,18 @@ check(c4.swap == 8 * 1024 * 1024 and c4.overcommit == 2 and c4.uid == 7, "config
 local po = m4:pageout()
 check(po.swap_slots == 2048 and po.swap_used == 0 and po.runs == 0 and po.free > 0 and
     po.target_free > po.min_free, "pageout")
-local lowmem = {}
-m4:on("lowmem", function(e) lowmem[#lowmem + 1] = e end)
+-- Each raise is one "request" event, and one "handler" event per
+-- registered handler (kstack cache, malloc zones) saying what it freed.
+local lowmem, handlers = {}, {}
+m4:on("lowmem", function(e)
+	if e.type == "handler" then handlers[#handlers + 1] = e
+	else lowmem[#lowmem + 1] = e end
+end)
 local lr = m4:lowmem{ pageout = false }
 check(#lowmem == 1 and lowmem[1].type == "request" and lowmem[1].pid == 0 and
     lr.lowmem == 1 and lr.runs == 0 and lr.reclaimed == 0, "lowmem{pageout = false}")
+check(#handlers >= 2 and handlers[1].detail:match("^kstack: freed %d+ pages$"),
+    "lowmem handlers report what they freed")
 lr = m4:lowmem()
 check(#lowmem == 2 and lowmem[2].type == "request" and lr.runs == 1, "lowmem()")
 local q4 = m4:spawn(vmsim.program("mips", "vm_swap"), { 6 }, { uid = 1000,

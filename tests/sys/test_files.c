@@ -143,7 +143,7 @@ test_file_rw(void)
 		    "listing / after unlink: ./ ../ dev/ new.txt sub/") == 0,
 		    "%s: an unlinked root file leaves the listing (%s)", arches[a], l);
 		ok(strcmp(out_line(r.out, "listing /dev: ", l, sizeof(l)),
-		    "listing /dev: ./ ../ null tty zero") == 0,
+		    "listing /dev: ./ ../ fb0 mmio null tty zero") == 0,
 		    "%s: /dev lists the devices (%s)", arches[a], l);
 		/* The host root is untouched. */
 		host_listing(root, hl, sizeof(hl));

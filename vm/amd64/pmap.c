@@ -23,6 +23,25 @@
  *
  * with A and M left to the walker and AVL bit 9 used as PG_W (wired).
  *
+ * Memory attributes select a PAT entry with PAT, PCD and PWT (SDM Vol. 3A,
+ * 11.12.3).  The PAT layout assumed is the one FreeBSD programs at boot
+ * and the CPUs reset to here (PAT_KERNEL in mmu/tlb_amd64.h):
+ *
+ *     index  PAT PCD PWT   type   vm_memattr_t
+ *       0     0   0   0     WB    VM_MEMATTR_WRITE_BACK
+ *       1     0   0   1     WT    VM_MEMATTR_WRITE_THROUGH
+ *       2     0   1   0     UC-   VM_MEMATTR_UNCACHED
+ *       3     0   1   1     UC    VM_MEMATTR_UNCACHEABLE
+ *       4     1   0   0     WB    (unused)
+ *       5     1   0   1     WP    (unused)
+ *       6     1   1   0     WC    VM_MEMATTR_WRITE_COMBINING
+ *       7     1   1   1     UC    (unused)
+ *
+ * User and kernel leaves carry the page's attribute (m->memattr at
+ * pmap_enter / pmap_qenter); pmap_page_set_memattr rewrites them.  There
+ * is no direct map in these tables (the kernel reaches frames natively:
+ * vm/pmap.c), so there is no DMAP entry to keep in step.
+ *
  * Each pmap owns one PCID (1..4095, the lowest free at create) for its
  * lifetime, so a context switch (pmap_activate) loads CR3 without a flush.
  *
@@ -41,7 +60,7 @@
  * invalidation anywhere (or only on CPUs marked stale) logs nothing.
  *
  * The kernel pmap: one PML4 slot of the upper half (KPML4I, kernel VA
- * [0xfffffe0000000000, 0xffffff0000000000)) whose PDPT is allocated with
+ * [0xfffffe0000000000, 0xfffffe8000000000)) whose PDPT is allocated with
  * the first kernel mapping and then stored into every user PML4, existing
  * (the list pmap_amd64_all) and future (so every CR3 reaches kernel
  * stacks); its upper entries lack PG_U, its leaves are
@@ -62,6 +81,11 @@
 #include "mmu/tlb_amd64.h"
 
 #define PG_W		0x200ull	/* software (AVL bit 9): wired mapping */
+#define PG_PAT_WB	0ull			/* PAT index 0: WB */
+#define PG_PAT_WT	PG_PWT			/* PAT index 1: WT */
+#define PG_PAT_UCM	PG_PCD			/* PAT index 2: UC- */
+#define PG_PAT_UC	(PG_PCD | PG_PWT)	/* PAT index 3: UC */
+#define PG_PAT_WC	(PG_PTE_PAT | PG_PCD)	/* PAT index 6: WC */
 #define PG_UPPER	(PG_V | PG_RW | PG_U)	/* every user non-leaf entry */
 #define PG_KUPPER	(PG_V | PG_RW)		/* every kernel non-leaf entry */
 
@@ -71,7 +95,7 @@
 #define NPCID		4096			/* PCIDs 0..4095; 0 is never used */
 #define KPML4I		508			/* the kernel's PML4 slot */
 #define KVA_MIN		((vm_offset_t)0xfffffe0000000000ull)	/* = KPML4I << 39, sign-extended */
-#define KVA_MAX		((vm_offset_t)0xffffff0000000000ull)
+#define KVA_MAX		((vm_offset_t)0xfffffe8000000000ull)	/* one PML4 slot: 512 GiB */
 
 /* Bit shift of the index at level l (3 = PML4 ... 0 = PT). */
 #define LEVEL_SHIFT(l)	(PAGE_SHIFT + 9 * (l))
@@ -147,6 +171,26 @@ pmap_amd64_pte(struct pmap *pmap, vm_offset_t va)
 
 static uint64_t pmap_amd64_check_walk(struct pmap *pmap, vm_offset_t va);
 
+/* The PAT, PCD and PWT bits of a 4 KiB leaf for memory attribute ma (the
+ * layout in the file comment). */
+static uint64_t
+pmap_amd64_cache_bits(vm_memattr_t ma)
+{
+	switch (ma) {
+	case VM_MEMATTR_WRITE_BACK:
+		return (PG_PAT_WB);
+	case VM_MEMATTR_WRITE_THROUGH:
+		return (PG_PAT_WT);
+	case VM_MEMATTR_WRITE_COMBINING:
+		return (PG_PAT_WC);
+	case VM_MEMATTR_UNCACHEABLE:
+		return (PG_PAT_UC);
+	case VM_MEMATTR_UNCACHED:
+		return (PG_PAT_UCM);
+	}
+	panic("pmap_amd64: memattr %u", ma);
+}
+
 /*
  * The pages one operation invalidates, gathered while it runs and shot
  * down together at its end (pmap_amd64_batch_flush): one page, a range,
@@ -155,6 +199,7 @@ static uint64_t pmap_amd64_check_walk(struct pmap *pmap, vm_offset_t va);
 struct pmap_amd64_batch {
 	struct pmap_sd sd;
 	bool overflow;
+	bool noskip;		/* --bug skip-shootdown does not apply */
 };
 
 static void
@@ -252,7 +297,7 @@ pmap_amd64_batch_flush(struct pmap_amd64_batch *b)
 	} else {
 		md->pm_stale |= md->pm_save & ~pmap->pm_active;
 		b->sd.cpus = pmap->pm_active;
-		b->sd.skipped = pmap_amd64_sd_skipped;
+		b->sd.skipped = b->noskip ? NULL : pmap_amd64_sd_skipped;
 	}
 	if (b->sd.cpus == 0)
 		return;
@@ -278,15 +323,22 @@ pmap_amd64_stale_note(struct pmap *pmap, vm_offset_t va, uint64_t pte)
 			    (pte & PG_RW) != 0);
 }
 
-/* The shootdown of one page. */
+/* The shootdown of one page (noskip: even under --bug skip-shootdown). */
 static void
-pmap_amd64_invalidate_page(struct pmap *pmap, vm_offset_t va)
+pmap_amd64_invalidate_page_sd(struct pmap *pmap, vm_offset_t va, bool noskip)
 {
 	struct pmap_amd64_batch b;
 
 	pmap_amd64_batch_init(&b, pmap);
+	b.noskip = noskip;
 	pmap_amd64_batch_add(&b, va);
 	pmap_amd64_batch_flush(&b);
+}
+
+static void
+pmap_amd64_invalidate_page(struct pmap *pmap, vm_offset_t va)
+{
+	pmap_amd64_invalidate_page_sd(pmap, va, false);
 }
 
 /* A torn-down PTE of va gives its counts and pv entry back, and its M bit
@@ -433,8 +485,10 @@ pmap_amd64_destroy(struct pmap *pmap)
 
 /*
  * Map va -> m: PG_V|PG_U, PG_RW when prot allows writing, PG_NX unless it
- * allows execution, PG_W when wired; A and M are the walker's.  A valid
- * old PTE gives its M bit to its page and is shot down.
+ * allows execution, PG_W when wired, the cache bits of m->memattr; A and
+ * M are the walker's.  A valid old PTE gives its M bit to its page and is
+ * shot down when a TLB may hold more than the new one allows (another
+ * frame or memory type, execution or a dirty write taken away).
  */
 static int
 pmap_amd64_enter(struct pmap *pmap, vm_offset_t va, vm_prot_t access,
@@ -460,9 +514,7 @@ pmap_amd64_enter(struct pmap *pmap, vm_offset_t va, vm_prot_t access,
 		npte |= PG_NX;
 	if (wired)
 		npte |= PG_W;
-	/* XXX: memory attributes come later; device memory is uncached. */
-	if (m->flags & PG_FICTITIOUS)
-		npte |= PG_PCD | PG_PWT;
+	npte |= pmap_amd64_cache_bits(m->memattr);
 
 	opte = pmap_amd64_ld(ptepa);
 	if (opte & PG_V) {
@@ -479,8 +531,12 @@ pmap_amd64_enter(struct pmap *pmap, vm_offset_t va, vm_prot_t access,
 	if (wired)
 		pmap->pm_wired++;
 	/* FreeBSD's rule: an accessed PTE whose frame changed or that lost
-	 * execution, or a dirty one that lost write, may be cached. */
-	if ((opte & PG_V) && (((opte & PG_A) && ((opte & PG_FRAME) != pa ||
+	 * execution, or a dirty one that lost write, may be cached; so may
+	 * an accessed one of another memory type (always shot down). */
+	if ((opte & PG_V) && (opte & PG_A) &&
+	    ((opte ^ npte) & PG_CACHE_BITS) != 0)
+		pmap_amd64_invalidate_page_sd(pmap, va, true);
+	else if ((opte & PG_V) && (((opte & PG_A) && ((opte & PG_FRAME) != pa ||
 	    (!(opte & PG_NX) && (npte & PG_NX)))) ||
 	    ((opte & (PG_RW | PG_M)) == (PG_RW | PG_M) && !(npte & PG_RW))))
 		pmap_amd64_invalidate_page(pmap, va);
@@ -732,7 +788,8 @@ pmap_amd64_check_count(vm_paddr_t pa, int l, unsigned long *resident,
  * records, and on every CPU that ran the pmap and is not marked stale
  * (the active ones among them) no valid TLB entry tagged with its PCID
  * grants more than a walk of the tables: same frame, RW and U only if the
- * walk gives them, execution only if the walk allows it.
+ * walk gives them, execution only if the walk allows it, the same memory
+ * type (PAT, PCD, PWT).
  */
 static int
 pmap_amd64_check(struct pmap *pmap, char *msg, size_t msglen)
@@ -803,7 +860,8 @@ pmap_amd64_check(struct pmap *pmap, char *msg, size_t msglen)
 			    ((pte & PG_FRAME) >> PAGE_SHIFT) !=
 			    e->pfn || ((e->flags & PG_RW) && !(pte & PG_RW)) ||
 			    ((e->flags & PG_U) && !(pte & PG_U)) ||
-			    (!(e->flags & PG_NX) && (pte & PG_NX))) {
+			    (!(e->flags & PG_NX) && (pte & PG_NX)) ||
+			    ((e->flags ^ pte) & PG_CACHE_BITS) != 0) {
 				snprintf(msg, msglen, "pmap: cpu %d TLB[%u] maps "
 				    "0x%llx PCID %u to frame 0x%llx flags 0x%llx, "
 				    "tables say PTE 0x%llx", c, i,
@@ -856,17 +914,19 @@ pmap_amd64_pte_bits(struct pmap *pmap, vm_offset_t va, int clear)
 
 /*
  * Map count frames at kernel va..: supervisor, read/write, global, wired
- * (FreeBSD pmap_kenter without PG_U).  Replaced PTEs that were accessed
- * are shot down on every CPU, in one operation.
+ * (FreeBSD pmap_kenter without PG_U), with the cache bits of ma[].
+ * Replaced PTEs that were accessed and change frame or memory type are
+ * shot down on every CPU, in one operation.
  * XXX: a missing kernel page-table page that cannot be allocated panics
  * (FreeBSD grows the kernel tables ahead, pmap_growkernel).
  */
 static void
-pmap_amd64_kenter(vm_offset_t va, const vm_paddr_t *pa, int count)
+pmap_amd64_kenter(vm_offset_t va, const vm_paddr_t *pa, const vm_memattr_t *ma,
+    int count)
 {
 	struct pmap_amd64_batch b;
 	vm_paddr_t ptepa;
-	uint64_t opte;
+	uint64_t opte, npte;
 	int i;
 
 	if (pmap_amd64_kernel_init() != 0)
@@ -884,11 +944,12 @@ pmap_amd64_kenter(vm_offset_t va, const vm_paddr_t *pa, int count)
 			kernel_pmap->pm_resident--;
 			kernel_pmap->pm_wired--;
 		}
-		pmap_amd64_st(ptepa, pa[i] | PG_KLEAF);
+		npte = pa[i] | PG_KLEAF | pmap_amd64_cache_bits(ma[i]);
+		pmap_amd64_st(ptepa, npte);
 		kernel_pmap->pm_resident++;
 		kernel_pmap->pm_wired++;
 		if ((opte & (PG_V | PG_A)) == (PG_V | PG_A) &&
-		    (opte & PG_FRAME) != pa[i])
+		    ((opte ^ npte) & (PG_FRAME | PG_CACHE_BITS)) != 0)
 			pmap_amd64_batch_add(&b, va);
 	}
 	pmap_amd64_batch_flush(&b);
@@ -967,6 +1028,76 @@ pmap_amd64_sync_icache(struct pmap *pmap, vm_offset_t va, vm_size_t len)
 	(void)len;
 }
 
+/*
+ * m->memattr changed: rewrite the cache bits of every PTE mapping m.  The
+ * user mappings are on its pv list (one shootdown per accessed PTE, never
+ * skipped); the kernel's are found by a scan of the kernel slot's tables
+ * (accessed ones shot down together, up to PMAP_SD_MAXPAGES a time).
+ */
+static void
+pmap_amd64_page_set_memattr(vm_page_t m)
+{
+	uint64_t bits = pmap_amd64_cache_bits(m->memattr), opte, npte;
+	vm_paddr_t pa = m->phys_addr, ptepa, pdpt, pd, pt;
+	struct pmap_amd64_batch b;
+	struct pv_entry *pv;
+	vm_offset_t va;
+	unsigned i, j, k;
+
+	for (pv = m->md_pv; pv != NULL; pv = pv->pv_next) {
+		ptepa = pmap_amd64_ptepa(pv->pv_pmap, pv->pv_va, false, NULL);
+		KASSERT(ptepa != 0, ("pmap_page_set_memattr: pv entry for "
+		    "va %#llx without a PTE", (unsigned long long)pv->pv_va));
+		opte = pmap_amd64_ld(ptepa);
+		KASSERT((opte & PG_V) && (opte & PG_FRAME) == pa,
+		    ("pmap_page_set_memattr: va %#llx PTE %#llx does not map "
+		    "pa %#llx", (unsigned long long)pv->pv_va,
+		    (unsigned long long)opte, (unsigned long long)pa));
+		npte = (opte & ~PG_CACHE_BITS) | bits;
+		if (npte == opte)
+			continue;
+		pmap_amd64_st(ptepa, npte);
+		if (opte & PG_A)
+			pmap_amd64_invalidate_page_sd(pv->pv_pmap, pv->pv_va, true);
+	}
+
+	if (kernel_pmap->pm_root == NULL)
+		return;
+	pmap_amd64_batch_init(&b, kernel_pmap);
+	pdpt = pmap_amd64_ld(kernel_pmap->pm_root->phys_addr + KPML4I * 8) &
+	    PG_FRAME;
+	for (i = 0; i < NPTEPG; i++) {
+		if (((pd = pmap_amd64_ld(pdpt + i * 8)) & PG_V) == 0)
+			continue;
+		pd &= PG_FRAME;
+		for (j = 0; j < NPTEPG; j++) {
+			if (((pt = pmap_amd64_ld(pd + j * 8)) & PG_V) == 0)
+				continue;
+			pt &= PG_FRAME;
+			for (k = 0; k < NPTEPG; k++) {
+				opte = pmap_amd64_ld(pt + k * 8);
+				if ((opte & PG_V) == 0 || (opte & PG_FRAME) != pa)
+					continue;
+				npte = (opte & ~PG_CACHE_BITS) | bits;
+				if (npte == opte)
+					continue;
+				pmap_amd64_st(pt + k * 8, npte);
+				if ((opte & PG_A) == 0)
+					continue;
+				va = KVA_MIN | ((vm_offset_t)i << LEVEL_SHIFT(2)) |
+				    ((vm_offset_t)j << LEVEL_SHIFT(1)) |
+				    ((vm_offset_t)k << LEVEL_SHIFT(0));
+				if (b.sd.npages == PMAP_SD_MAXPAGES) {
+					pmap_amd64_batch_flush(&b);
+					pmap_amd64_batch_init(&b, kernel_pmap);
+				}
+				pmap_amd64_batch_add(&b, va);
+			}
+		}
+	}
+	pmap_amd64_batch_flush(&b);
+}
+
 const struct pmap_ops pmap_amd64_ops = {
 	.name = "amd64",
 	.bootstrap = pmap_amd64_bootstrap,
@@ -990,4 +1121,5 @@ const struct pmap_ops pmap_amd64_ops = {
 	.kstack_switch = pmap_amd64_kstack_switch,
 	.pcpu_set = pmap_amd64_pcpu_set,
 	.sync_icache = pmap_amd64_sync_icache,
+	.page_set_memattr = pmap_amd64_page_set_memattr,
 };

@@ -27,6 +27,13 @@
  * D) until its first store raises TLB Modified, and pmap_emulate_modified
  * then sets D — that is how MIPS tracks dirty pages.
  *
+ * C is the page's memory attribute (MIPS32 Vol. I, 7.3 "cache coherency
+ * attributes"), for user and kernel PTEs alike: write-back 3 (cacheable
+ * noncoherent), write-through 1, write-combining 7 (uncached
+ * accelerated), UC and UC- both 2 (uncached).  pmap_enter and
+ * pmap_qenter take it from m->memattr; pmap_page_set_memattr rewrites it
+ * in every PTE of the page and updates the TLB pairs in place.
+ *
  * ASIDs are 8 bits, allocated per CPU with generations: a pmap's ASID on a
  * CPU is valid while its generation equals the CPU's.  When a CPU runs out
  * of ASIDs it flushes its non-wired TLB entries and starts a new
@@ -85,8 +92,10 @@
 #define KUSEG_END	((vm_offset_t)MIPS_KSEG0_BASE)	/* user space ends */
 #define KSEG2_BASE	((vm_offset_t)0xc0000000u)	/* mapped kernel space */
 #define KVA_MAX		((vm_offset_t)0xe0000000u)	/* kseg2 ends */
-#define PTE_KERNEL	(MIPS_LO_C_CACHED | MIPS_LO_D | MIPS_LO_V | MIPS_LO_G | \
-			 PTE_W | PTE_WIRED)	/* a kernel PTE, less the PFN */
+#define PTE_KERNEL	(MIPS_LO_D | MIPS_LO_V | MIPS_LO_G | PTE_W | PTE_WIRED)
+					/* a kernel PTE, less the PFN and C */
+#define MIPS_LO_C_WT	(1u << MIPS_LO_C_SHIFT)	/* cacheable write-through */
+#define MIPS_LO_C_UA	(7u << MIPS_LO_C_SHIFT)	/* uncached accelerated */
 /* pmap_sd arg: update the TLB pair in place with the PTE in the low bits
  * (else invalidate it). */
 #define SD_UPDATE	((uint64_t)1 << 32)
@@ -94,6 +103,24 @@
 #define PTE_TO_PA(pte)	((vm_paddr_t)(((pte) & MIPS_LO_PFN_MASK) >> \
 			    MIPS_LO_PFN_SHIFT) << PAGE_SHIFT)
 #define PA_TO_PFN(pa)	((uint32_t)((pa) >> PAGE_SHIFT) << MIPS_LO_PFN_SHIFT)
+
+/* The C field of a PTE for memory attribute ma. */
+static uint32_t
+pmap_mips_cache_bits(vm_memattr_t ma)
+{
+	switch (ma) {
+	case VM_MEMATTR_WRITE_BACK:
+		return (MIPS_LO_C_CACHED);
+	case VM_MEMATTR_WRITE_THROUGH:
+		return (MIPS_LO_C_WT);
+	case VM_MEMATTR_WRITE_COMBINING:
+		return (MIPS_LO_C_UA);
+	case VM_MEMATTR_UNCACHEABLE:
+	case VM_MEMATTR_UNCACHED:
+		return (MIPS_LO_C_UNCACHED);
+	}
+	panic("pmap_mips: memattr %u", ma);
+}
 
 /* Tables are in the guest's byte order. */
 static bool
@@ -281,8 +308,8 @@ pmap_mips_maybe_cached(struct pmap *pmap)
  * a translation of va for pmap other than pte (update) or none.
  */
 static void
-pmap_mips_shootdown(struct pmap *pmap, vm_offset_t va, bool update,
-    uint32_t pte)
+pmap_mips_shootdown_sd(struct pmap *pmap, vm_offset_t va, bool update,
+    uint32_t pte, bool noskip)
 {
 	struct pmap_sd sd;
 
@@ -297,9 +324,16 @@ pmap_mips_shootdown(struct pmap *pmap, vm_offset_t va, bool update,
 	sd.va[0] = sd.sva;
 	sd.cpus = pmap_all_cpus();
 	sd.invalidate = pmap_mips_sd_invalidate;
-	sd.skipped = pmap == kernel_pmap ? NULL : pmap_mips_sd_skipped;
+	sd.skipped = pmap == kernel_pmap || noskip ? NULL : pmap_mips_sd_skipped;
 	sd.arg = (update ? SD_UPDATE : 0) | pte;
 	pmap_shootdown(&sd);
+}
+
+static void
+pmap_mips_shootdown(struct pmap *pmap, vm_offset_t va, bool update,
+    uint32_t pte)
+{
+	pmap_mips_shootdown_sd(pmap, va, update, pte, false);
 }
 
 /* The shootdown of one page: the pair is invalidated everywhere. */
@@ -319,7 +353,8 @@ pmap_mips_invalidate_page(struct pmap *pmap, vm_offset_t va)
  * may hold the pair with this half invalid).  Otherwise only the
  * initiating CPU can hold the pair: if it runs pmap, the new half is
  * written into its entry (so the access that faulted needs no second
- * refill), without a rendezvous.
+ * refill), without a rendezvous.  A change of cache mode is always shot
+ * down, even under --bug skip-shootdown.
  */
 static void
 pmap_mips_update_page(struct pmap *pmap, vm_offset_t va, uint32_t opte,
@@ -336,7 +371,8 @@ pmap_mips_update_page(struct pmap *pmap, vm_offset_t va, uint32_t opte,
 		    pmap_pcpu[c].pc_asid_gen)
 			need = true;
 	if (need) {
-		pmap_mips_shootdown(pmap, va, true, pte);
+		pmap_mips_shootdown_sd(pmap, va, true, pte, (opte & MIPS_LO_V) &&
+		    ((opte ^ pte) & MIPS_LO_C_MASK) != 0);
 		return;
 	}
 	if (pmap_pcpu[self].pc_active == pmap &&
@@ -428,7 +464,7 @@ pmap_mips_destroy(struct pmap *pmap)
 }
 
 /*
- * Map va -> m.  The PTE is V and cached; W when prot allows writing, and
+ * Map va -> m.  The PTE is V with C from m->memattr; W when prot allows writing, and
  * D at once only when the faulting access was a write (otherwise the first
  * store raises TLB Modified).  The old mapping's dirtiness goes to its
  * page.  Then pmap_mips_update_page: a rendezvous if the old mapping lost
@@ -460,9 +496,7 @@ pmap_mips_enter(struct pmap *pmap, vm_offset_t va, vm_prot_t access,
 	}
 	ptepa = ptp + ((va >> PAGE_SHIFT) & (NPTEPG - 1)) * 4;
 
-	/* XXX: memory attributes come later; device memory is uncached. */
-	npte = PA_TO_PFN(pa) | MIPS_LO_V |
-	    ((m->flags & PG_FICTITIOUS) ? MIPS_LO_C_UNCACHED : MIPS_LO_C_CACHED);
+	npte = PA_TO_PFN(pa) | MIPS_LO_V | pmap_mips_cache_bits(m->memattr);
 	if (prot & VM_PROT_WRITE) {
 		npte |= PTE_W;
 		if (access & VM_PROT_WRITE)
@@ -721,14 +755,16 @@ pmap_mips_kernel_refill(struct mmu_cpu *cpu, vm_offset_t va)
 }
 
 /*
- * Map count frames at kernel va..: PFN|C|D|V|G, wired.  A page whose old
- * PTE was valid with another frame, or whose pair partner was valid before
+ * Map count frames at kernel va..: PFN|C|D|V|G, wired, C from ma[].  A
+ * page whose old PTE was valid with another frame or C, or whose pair
+ * partner was valid before
  * this call (a TLB may hold the pair, e.g. in a wired slot), gets a
  * rendezvous that updates the pair in place on every CPU.
  * XXX: a kernel page-table page that cannot be allocated panics.
  */
 static void
-pmap_mips_kenter(vm_offset_t va, const vm_paddr_t *pa, int count)
+pmap_mips_kenter(vm_offset_t va, const vm_paddr_t *pa, const vm_memattr_t *ma,
+    int count)
 {
 	uint32_t old[PMAP_SD_MAXPAGES], partner, npte;
 	vm_offset_t v, pv;
@@ -746,7 +782,7 @@ pmap_mips_kenter(vm_offset_t va, const vm_paddr_t *pa, int count)
 		if ((ptepa = pmap_mips_kptepa(v, true)) == 0)
 			panic("pmap_kenter: no page for a kernel page table "
 			    "(va %#llx)", (unsigned long long)v);
-		npte = PA_TO_PFN(pa[i]) | PTE_KERNEL;
+		npte = PA_TO_PFN(pa[i]) | PTE_KERNEL | pmap_mips_cache_bits(ma[i]);
 		if ((old[i] & MIPS_LO_V) == 0) {
 			kernel_pmap->pm_resident++;
 			kernel_pmap->pm_wired++;
@@ -755,7 +791,7 @@ pmap_mips_kenter(vm_offset_t va, const vm_paddr_t *pa, int count)
 	}
 	for (i = 0; i < count; i++) {
 		v = va + ptoa((vm_offset_t)i);
-		npte = PA_TO_PFN(pa[i]) | PTE_KERNEL;
+		npte = PA_TO_PFN(pa[i]) | PTE_KERNEL | pmap_mips_cache_bits(ma[i]);
 		pv = v ^ PAGE_SIZE;
 		if (pv >= va && pv < va + ptoa((vm_offset_t)count))
 			partner = old[(pv - va) >> PAGE_SHIFT];
@@ -1015,8 +1051,9 @@ pmap_mips_emulate_modified(struct pmap *pmap, struct mmu_cpu *cpu,
 /*
  * The counts agree with the tables, the active-CPU set with the per-CPU
  * records, and on every CPU where pmap holds a current ASID each
- * non-wired entry tagged with it translates as the tables do (an invalid
- * half, or a clean half of a dirty PTE, grants less and is fine).
+ * non-wired entry tagged with it translates as the tables do, with the
+ * same cache mode (an invalid half, or a clean half of a dirty PTE,
+ * grants less and is fine).
  */
 static int
 pmap_mips_check(struct pmap *pmap, char *msg, size_t msglen)
@@ -1099,6 +1136,7 @@ pmap_mips_check(struct pmap *pmap, char *msg, size_t msglen)
 				if (e.pagemask != MIPS_PAGEMASK_4K ||
 				    (pte & MIPS_LO_V) == 0 ||
 				    (pte & MIPS_LO_PFN_MASK) != (lo & MIPS_LO_PFN_MASK) ||
+				    ((lo ^ pte) & MIPS_LO_C_MASK) != 0 ||
 				    ((lo & MIPS_LO_D) && (pte & MIPS_LO_D) == 0)) {
 					snprintf(msg, msglen, "pmap: cpu %d TLB[%u] "
 					    "maps 0x%llx ASID %u as 0x%08x, PTE 0x%08x",
@@ -1137,6 +1175,60 @@ pmap_mips_pte_bits(struct pmap *pmap, vm_offset_t va, int clear)
 	return (bits);
 }
 
+/*
+ * m->memattr changed: rewrite the C field of every PTE mapping m.  The
+ * user mappings are on its pv list (pmap_mips_update_page: a rendezvous
+ * that updates the pair in place where some CPU may hold it); the
+ * kernel's are found by a scan of the kernel page tables (each updated
+ * in place on every CPU, wired kernel-stack pairs included).
+ */
+static void
+pmap_mips_page_set_memattr(vm_page_t m)
+{
+	uint32_t c = pmap_mips_cache_bits(m->memattr), opte, npte;
+	uint32_t pfn = PA_TO_PFN(m->phys_addr);
+	struct pv_entry *pv;
+	vm_paddr_t ptepa, ptp;
+	unsigned i, j;
+
+	for (pv = m->md_pv; pv != NULL; pv = pv->pv_next) {
+		ptepa = pmap_mips_ptepa(pv->pv_pmap, pv->pv_va);
+		KASSERT(ptepa != 0, ("pmap_page_set_memattr: pv entry for "
+		    "va %#llx without a PTE", (unsigned long long)pv->pv_va));
+		opte = pmap_mips_ld(ptepa);
+		KASSERT((opte & MIPS_LO_V) && (opte & MIPS_LO_PFN_MASK) == pfn,
+		    ("pmap_page_set_memattr: va %#llx PTE %#x does not map "
+		    "pa %#llx", (unsigned long long)pv->pv_va, opte,
+		    (unsigned long long)m->phys_addr));
+		npte = (opte & ~MIPS_LO_C_MASK) | c;
+		if (npte == opte)
+			continue;
+		pmap_mips_st(ptepa, npte);
+		pmap_mips_update_page(pv->pv_pmap, pv->pv_va, opte, npte);
+	}
+
+	if (kernel_pmap->pm_root == NULL)
+		return;
+	for (i = (unsigned)(KSEG2_BASE >> SEG_SHIFT);
+	    i < (unsigned)(KVA_MAX >> SEG_SHIFT); i++) {
+		ptp = pmap_mips_ld(kernel_pmap->pm_root->phys_addr + i * 4);
+		if (ptp == 0)
+			continue;
+		for (j = 0; j < NPTEPG; j++) {
+			opte = pmap_mips_ld(ptp + j * 4);
+			if ((opte & MIPS_LO_V) == 0 ||
+			    (opte & MIPS_LO_PFN_MASK) != pfn)
+				continue;
+			npte = (opte & ~MIPS_LO_C_MASK) | c;
+			if (npte == opte)
+				continue;
+			pmap_mips_st(ptp + j * 4, npte);
+			pmap_mips_shootdown(kernel_pmap, ((vm_offset_t)i <<
+			    SEG_SHIFT) | ((vm_offset_t)j << PAGE_SHIFT), true, npte);
+		}
+	}
+}
+
 const struct pmap_ops pmap_mips_ops = {
 	.name = "mips",
 	.bootstrap = pmap_mips_bootstrap,
@@ -1160,4 +1252,5 @@ const struct pmap_ops pmap_mips_ops = {
 	.kstack_switch = pmap_mips_kstack_switch,
 	.pcpu_set = pmap_mips_pcpu_set,
 	.sync_icache = pmap_mips_sync_icache,
+	.page_set_memattr = pmap_mips_page_set_memattr,
 };

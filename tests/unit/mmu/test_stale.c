@@ -40,16 +40,17 @@ no_trap(void *arg, struct mmu_cpu *c, const struct mmu_exc *exc)
 	return (-1);
 }
 
-/* Slot idx maps the pair at va (ASID 1) to frames lo/hi pages, D as given. */
+/* Slot idx maps the pair at va (ASID 1) to frames lo/hi pages, D as
+ * given, cached write-back (C = 3, as the pmap maps memory). */
 static void
 map_pair(unsigned idx, uint32_t va, vm_paddr_t even, vm_paddr_t odd, bool dirty)
 {
 	struct tlb_mips_entry e = {
 		.entryhi = (va & MIPS_HI_VPN2_MASK) | 1,
 		.entrylo0 = (uint32_t)(even >> 12) << 6 | MIPS_LO_V |
-		    (dirty ? MIPS_LO_D : 0),
+		    MIPS_LO_C_CACHED | (dirty ? MIPS_LO_D : 0),
 		.entrylo1 = (uint32_t)(odd >> 12) << 6 | MIPS_LO_V |
-		    (dirty ? MIPS_LO_D : 0),
+		    MIPS_LO_C_CACHED | (dirty ? MIPS_LO_D : 0),
 	};
 
 	tlb_mips_write_indexed(&cpu.tlb_mips, idx, &e);

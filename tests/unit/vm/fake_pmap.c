@@ -538,3 +538,23 @@ pmap_reason(void)
 {
 	return fake_pmap_reason;
 }
+
+/* Memory attributes: the page keeps it (there are no PTE bits here); the
+ * call is recorded. */
+void
+pmap_page_set_memattr(vm_page_t m, vm_memattr_t ma)
+{
+	struct fake_pmap_call *c;
+
+	KASSERT(ma < VM_MEMATTR_COUNT, ("fake pmap_page_set_memattr: %u", ma));
+	m->memattr = ma;
+	c = fake_pmap_record(FAKE_PMAP_SET_MEMATTR);
+	c->pa = VM_PAGE_TO_PHYS(m);
+	c->memattr = ma;
+}
+
+vm_memattr_t
+pmap_page_get_memattr(vm_page_t m)
+{
+	return (m->memattr);
+}

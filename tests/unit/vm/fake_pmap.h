@@ -7,7 +7,8 @@
  * protection, wired) in a plain array, so faults, holds and wiring work
  * as against a real pmap.  Kernel mappings (pmap_qenter, pmap_kenter) are
  * a separate array, unmanaged as in FreeBSD (no pv entries: the per-page
- * operations do not see them).
+ * operations do not see them).  pmap_page_set_memattr sets m->memattr
+ * and records the call (the fake has no attribute bits to rewrite).
  */
 #ifndef TESTS_UNIT_VM_FAKE_PMAP_H
 #define TESTS_UNIT_VM_FAKE_PMAP_H
@@ -22,6 +23,7 @@ enum fake_pmap_op {
 	FAKE_PMAP_QENTER,	/* sva, eva: the pages entered */
 	FAKE_PMAP_QREMOVE,	/* sva, eva */
 	FAKE_PMAP_SYNC_ICACHE,	/* pmap, sva, eva */
+	FAKE_PMAP_SET_MEMATTR,	/* pa, memattr (pmap_page_set_memattr) */
 };
 
 struct fake_pmap_call {
@@ -31,6 +33,7 @@ struct fake_pmap_call {
 	vm_prot_t prot;		/* protect, enter */
 	vm_paddr_t pa;		/* zero_page, enter */
 	bool wired;		/* enter */
+	vm_memattr_t memattr;	/* set_memattr */
 };
 
 #define FAKE_PMAP_MAXCALLS	4096

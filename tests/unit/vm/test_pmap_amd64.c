@@ -8,8 +8,12 @@
  * shootdown rendezvous (one event per operation, kinds page/range/all,
  * targets from pm_active, IPI events and cycles), --bug skip-shootdown
  * (the stale entry, its stale_tlb event, pmap_check's tolerance), the
- * kernel pmap (qenter/qremove, kextract, global entries, mmu_kaccess) and
- * pmap_sync_icache (nothing on amd64).
+ * kernel pmap (qenter/qremove, kextract, global entries, mmu_kaccess),
+ * pmap_sync_icache (nothing on amd64) and memory attributes (PAT bits in
+ * every PTE of the page, user and kernel, shootdowns with reason
+ * "memattr", the MMU's cost model for UC, UC-, WC and WT through CPUs
+ * with caches, WB restored, pmap_zero_page of an uncached page,
+ * fictitious pages).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -841,7 +845,7 @@ test_kernel(void)
 
 	smp_start(4);
 	ok(pmap_kva_min == 0xfffffe0000000000ull && pmap_kva_max ==
-	    0xffffff0000000000ull, "kernel: KVA is PML4 slot 508");
+	    0xfffffe8000000000ull, "kernel: KVA is PML4 slot 508");
 	a = pmap_create();
 	ok(check(a, "before kernel"), "kernel: a pmap made before the kernel tables");
 	kva = pmap_kva_min + ptoa(16);
@@ -925,6 +929,274 @@ test_kernel(void)
 	vm_page_free(m);
 }
 
+/* ---- memory attributes ---- */
+
+static const struct cache_geom mt_l1 = { 4096, 4, 64, CACHE_LRU };
+static const struct cache_geom mt_l2 = { 16384, 4, 64, CACHE_LRU };
+
+/* The physical address of va's leaf PTE under the PML4 at root (0: a
+ * table is missing). */
+static vm_paddr_t
+pte_pa(vm_paddr_t root, vm_offset_t va)
+{
+	vm_paddr_t t = root;
+	uint64_t e;
+	int l;
+
+	for (l = 3; l > 0; l--) {
+		e = physmem_ld64le(&pm, t + ((va >> (12 + 9 * l)) & 511) * 8);
+		if ((e & PG_V) == 0)
+			return (0);
+		t = e & PG_FRAME;
+	}
+	return (t + ((va >> 12) & 511) * 8);
+}
+
+/* va's leaf PTE in pmap (0: none). */
+static uint64_t
+pte_of(struct pmap *pmap, vm_offset_t va)
+{
+	vm_paddr_t p = pte_pa(pmap->pm_root->phys_addr, va);
+
+	return (p != 0 ? physmem_ld64le(&pm, p) : 0);
+}
+
+static vm_paddr_t
+kva_pte_pa(vm_offset_t va)
+{
+	return (pte_pa(kernel_pmap->pm_root->phys_addr, va));
+}
+
+static bool
+in_utlb_amd64(int c, vm_offset_t va, enum mmu_access_kind k)
+{
+	const struct mmu_utlb *u = &cpus[c].utlb[k][(va >> PAGE_SHIFT) &
+	    (MMU_UTLB_SLOTS - 1)];
+
+	return (u->vpn == va >> PAGE_SHIFT && u->gen == *cpus[c].tlb_gen);
+}
+
+static uint64_t
+ctr(int c, enum mmu_ctr i)
+{
+	uint64_t v[MMU_NCTR];
+
+	mmu_counters_read(&cpus[c], v);
+	return (v[i]);
+}
+
+/* The PAT layout of vm/amd64/pmap.c, per vm_memattr_t. */
+static const uint64_t mt_bits[VM_MEMATTR_COUNT] = {
+	[VM_MEMATTR_WRITE_BACK] = 0,
+	[VM_MEMATTR_WRITE_THROUGH] = PG_PWT,
+	[VM_MEMATTR_WRITE_COMBINING] = PG_PTE_PAT | PG_PCD,
+	[VM_MEMATTR_UNCACHEABLE] = PG_PCD | PG_PWT,
+	[VM_MEMATTR_UNCACHED] = PG_PCD,
+};
+
+static void
+test_memattr(void)
+{
+	struct pmap *a, *b;
+	vm_page_t m, k;
+	struct vm_page fict;
+	struct tlb_amd64_entry *e;
+	vm_offset_t va = 0x400000, vb = 0x800000, kva;
+	struct walk_result r_mt;
+	vm_paddr_t pa;
+	uint64_t l1, l2, unc, wc, cyc;
+	bool good, dirty;
+	int ka;
+	int c, i;
+
+	smp_start(2);
+	for (c = 0; c < 2; c++)
+		ok(mmu_cpu_caches(&cpus[c], &mt_l1, &mt_l1, &mt_l2, NULL) == 0,
+		    "memattr: cpu%d caches", c);
+	a = pmap_create();
+	b = pmap_create();
+	pmap_activate(a, &cpus[0]);
+	pmap_activate(b, &cpus[1]);
+	m = page();
+	vm_page_activate(m);
+	vm_page_activate(k = page());
+	ok(pmap_page_get_memattr(m) == VM_MEMATTR_WRITE_BACK,
+	    "memattr: a page starts write-back");
+	pmap_enter(a, va, VM_PROT_WRITE, m, VM_PROT_READ | VM_PROT_WRITE, false);
+	pmap_enter(b, vb, VM_PROT_READ, m, VM_PROT_READ, false);
+	ok((pte_of(a, va) & PG_CACHE_BITS) == 0 && touch(0, va, true) &&
+	    touch(1, vb, false) && in_utlb_amd64(0, va, MMU_STORE) &&
+	    cache_probe(&cpus[0].l1d, m->phys_addr, &dirty, NULL) && dirty,
+	    "memattr: WB: cached (a dirty line), fast path");
+
+	/* Each attribute: the PTEs, the shootdowns, the TLBs, the model. */
+	good = true;
+	for (i = VM_MEMATTR_COUNT - 1; i >= 0; i--) {
+		vm_memattr_t ma = (vm_memattr_t)i;
+
+		ev_clear();
+		pmap_page_set_memattr(m, ma);
+		good &= pmap_page_get_memattr(m) == ma && m->memattr == ma;
+		good &= (pte_of(a, va) & PG_CACHE_BITS) == mt_bits[ma] &&
+		    (pte_of(b, vb) & PG_CACHE_BITS) == mt_bits[ma];
+		good &= check(a, "memattr a") && check(b, "memattr b");
+		if (!good)
+			printf("# memattr %s: PTEs %#llx %#llx\n", vm_memattr_name(ma),
+			    (unsigned long long)pte_of(a, va),
+			    (unsigned long long)pte_of(b, vb));
+		/* Both mappings were accessed: two page shootdowns, the one
+		 * of b (active on cpu1) with an IPI. */
+		good &= evn[EV_SHOOTDOWN] == 2 && evn[EV_IPI] == 1 &&
+		    strcmp(evlast[EV_SHOOTDOWN].type, "memattr") == 0;
+		good &= !tlb_has(0, va, pcid_of(a)) && !tlb_has(1, vb, pcid_of(b));
+		good &= !cache_probe(&cpus[0].l1d, m->phys_addr, NULL, NULL) &&
+		    !cache_probe(cpus[0].l2, m->phys_addr, NULL, NULL) &&
+		    !cache_probe(&cpus[1].l1d, m->phys_addr, NULL, NULL);
+		/* The walk fills the TLB with the cache bits. */
+		good &= touch(0, va, true) && touch(1, vb, false);
+		e = tlb_amd64_lookup(&cpus[0].tlb_amd64, va, pcid_of(a));
+		good &= e != NULL && (e->flags & PG_CACHE_BITS) == mt_bits[ma];
+		good &= mmu_memtype_amd64(&cpus[0], e != NULL ? e->flags : 0) ==
+		    (ma == VM_MEMATTR_WRITE_BACK ? MMU_MT_WB :
+		    ma == VM_MEMATTR_WRITE_THROUGH ? MMU_MT_WT :
+		    ma == VM_MEMATTR_WRITE_COMBINING ? MMU_MT_WC : MMU_MT_UC);
+		if (!good) {
+			printf("# memattr %s failed: %s", vm_memattr_name(ma), evlog);
+			break;
+		}
+	}
+	ok(good, "memattr: UC-, UC, WC, WT, WB in turn: both PTEs show the PAT "
+	    "bits, one memattr shootdown per accessed mapping, old entries "
+	    "invalidated, lines purged, the walk fills entries with the bits");
+
+	/* UC: each access costs cost.mem, no L1/L2 hit, no line. */
+	pmap_page_set_memattr(m, VM_MEMATTR_UNCACHEABLE);
+	(void)touch(0, va, false);		/* walk: fill the TLB */
+	l1 = ctr(0, CTR_L1D_ACCESSES);
+	l2 = ctr(0, CTR_L2_ACCESSES);
+	unc = ctr(0, CTR_UNCACHED);
+	cyc = cpus[0].cycles;
+	for (i = 0; i < 10; i++)
+		(void)touch(0, va + 4 * (vm_offset_t)i, i & 1);
+	ok(ctr(0, CTR_UNCACHED) == unc + 10 && ctr(0, CTR_L1D_ACCESSES) == l1 &&
+	    ctr(0, CTR_L2_ACCESSES) == l2 && cpus[0].cycles - cyc ==
+	    10 * (cost.mem + cost.tlb_hit) && !in_utlb_amd64(0, va, MMU_LOAD) &&
+	    !cache_probe(&cpus[0].l1d, m->phys_addr, NULL, NULL) &&
+	    !cache_probe(cpus[0].l2, m->phys_addr, NULL, NULL),
+	    "UC: 10 accesses: 10 uncached, cost.mem each, no L1/L2 lookup or line");
+	/* WC: stores merge. */
+	pmap_page_set_memattr(m, VM_MEMATTR_WRITE_COMBINING);
+	(void)touch(0, va, true);
+	wc = ctr(0, CTR_WC);
+	l1 = ctr(0, CTR_L1D_ACCESSES);
+	cyc = cpus[0].cycles;
+	for (i = 1; i < 16; i++)
+		(void)touch(0, va + 4 * (vm_offset_t)i, true);
+	ok(ctr(0, CTR_WC) == wc + 15 && ctr(0, CTR_L1D_ACCESSES) == l1 &&
+	    cpus[0].cycles - cyc == 15 * (cost.l1_hit + cost.tlb_hit) &&
+	    !cache_probe(&cpus[0].l1d, m->phys_addr, NULL, NULL),
+	    "WC: stores to the open line merge; counted as wc; no line");
+	/* WT: reads cached, stores through. */
+	pmap_page_set_memattr(m, VM_MEMATTR_WRITE_THROUGH);
+	(void)touch(0, va, false);
+	cyc = cpus[0].cycles;
+	(void)touch(0, va + 8, true);
+	ok(cache_probe(&cpus[0].l1d, m->phys_addr, &dirty, NULL) && !dirty &&
+	    cpus[0].cycles - cyc == cost.mem + cost.tlb_hit,
+	    "WT: a load fills the line, a store leaves it clean and costs cost.mem");
+	/* WB again. */
+	pmap_page_set_memattr(m, VM_MEMATTR_WRITE_BACK);
+	(void)touch(0, va, false);
+	l1 = ctr(0, CTR_L1D_ACCESSES);
+	l2 = ctr(0, CTR_L1D_MISSES);
+	unc = ctr(0, CTR_UNCACHED);
+	(void)touch(0, va + 4, false);
+	ok(ctr(0, CTR_L1D_ACCESSES) == l1 + 1 && ctr(0, CTR_L1D_MISSES) == l2 &&
+	    ctr(0, CTR_UNCACHED) == unc &&
+	    in_utlb_amd64(0, va, MMU_LOAD) && cache_probe(&cpus[0].l1d,
+	    m->phys_addr, NULL, NULL), "WB again: cached, L1 hits, fast path");
+	ev_clear();
+	pmap_page_set_memattr(m, VM_MEMATTR_WRITE_BACK);
+	ok(evn[EV_SHOOTDOWN] == 0, "memattr: setting the same attribute changes nothing");
+
+	/* pmap_zero_page of an uncached page: its lines go to memory. */
+	pmap_page_set_memattr(m, VM_MEMATTR_UNCACHEABLE);
+	unc = ctr(0, CTR_UNCACHED);
+	l1 = ctr(0, CTR_L1D_ACCESSES);
+	pmap_zero_page(m);
+	ok(ctr(0, CTR_UNCACHED) == unc + PAGE_SIZE / 64 &&
+	    ctr(0, CTR_L1D_ACCESSES) == l1, "zero_page: an uncached page is "
+	    "zeroed with %u uncached stores, no D-cache access", PAGE_SIZE / 64);
+	pmap_page_set_memattr(m, VM_MEMATTR_WRITE_BACK);
+	pmap_remove(a, va, va + PAGE_SIZE);
+	pmap_remove(b, vb, vb + PAGE_SIZE);
+
+	/* The kernel: qenter of a UC page; then WB while mapped (the scan). */
+	pmap_page_set_memattr(k, VM_MEMATTR_UNCACHEABLE);
+	kva = pmap_kva_min + ptoa(64);
+	pmap_qenter(kva, &k, 1);
+	ok(walk_amd64(&pm, a->pm_root->phys_addr, kva, WALK_READ, false, &r_mt) ==
+	    0 && (r_mt.flags & PG_CACHE_BITS) == (PG_PCD | PG_PWT) &&
+	    (r_mt.flags & PG_G), "kernel: qenter of a UC page: PCD|PWT in the "
+	    "global leaf");
+	unc = ctr(0, CTR_UNCACHED);
+	l1 = ctr(0, CTR_L1D_ACCESSES);
+	ka = mmu_kaccess(&cpus[0], kva + 64, 64, true, &pa);	/* walks */
+	ok(ka == MMU_KA_OK && pa == k->phys_addr + 64 &&
+	    ctr(0, CTR_UNCACHED) == unc + 1, "kernel: mmu_kaccess store: one "
+	    "uncached line");
+	unc = ctr(0, CTR_UNCACHED);
+	l1 = ctr(0, CTR_L1D_ACCESSES);
+	ka = mmu_kaccess(&cpus[0], kva + 64, 128, false, &pa);	/* TLB hit */
+	ok(ka == MMU_KA_OK && ctr(0, CTR_UNCACHED) == unc + 2 &&
+	    ctr(0, CTR_L1D_ACCESSES) == l1 &&
+	    !cache_probe(&cpus[0].l1d, k->phys_addr + 64, NULL, NULL) &&
+	    !cache_probe(cpus[0].l2, k->phys_addr + 128, NULL, NULL),
+	    "kernel: a 128-byte load: two uncached lines, no D-cache access, no line");
+	ev_clear();
+	pmap_page_set_memattr(k, VM_MEMATTR_WRITE_BACK);
+	ok((physmem_ld64le(&pm, kva_pte_pa(kva)) & PG_CACHE_BITS) == 0 &&
+	    evn[EV_SHOOTDOWN] == 1 && strcmp(evlast[EV_SHOOTDOWN].type,
+	    "memattr") == 0 && strstr(evlast[EV_SHOOTDOWN].detail,
+	    "targets=0x2") != NULL && tlb_amd64_lookup(&cpus[0].tlb_amd64, kva,
+	    cpus[0].pcid) == NULL, "kernel: set to WB while mapped: the kernel "
+	    "PTE is rewritten, shot down on every CPU (%s)",
+	    evlast[EV_SHOOTDOWN].detail);
+	pmap_kenter_attr(kva + PAGE_SIZE, k->phys_addr, VM_MEMATTR_WRITE_COMBINING);
+	ok((physmem_ld64le(&pm, kva_pte_pa(kva + PAGE_SIZE)) & PG_CACHE_BITS) ==
+	    (PG_PTE_PAT | PG_PCD) && (physmem_ld64le(&pm, kva_pte_pa(kva)) &
+	    PG_CACHE_BITS) == 0, "kernel: pmap_kenter_attr(WC)");
+	pmap_kenter(kva + PAGE_SIZE, k->phys_addr);
+	ok((physmem_ld64le(&pm, kva_pte_pa(kva + PAGE_SIZE)) & PG_CACHE_BITS) == 0,
+	    "kernel: pmap_kenter is write-back");
+	pmap_qremove(kva, 2);
+
+	/* A fictitious page (frame 0, no vm_page): later mappings only. */
+	memset(&fict, 0, sizeof(fict));
+	fict.phys_addr = 0;
+	fict.flags = PG_FICTITIOUS;
+	fict.wire_count = 1;
+	pmap_page_set_memattr(&fict, VM_MEMATTR_UNCACHEABLE);
+	pmap_enter(a, va, VM_PROT_READ, &fict, VM_PROT_READ | VM_PROT_WRITE, false);
+	ev_clear();
+	pmap_page_set_memattr(&fict, VM_MEMATTR_WRITE_COMBINING);
+	ok(pmap_page_get_memattr(&fict) == VM_MEMATTR_WRITE_COMBINING &&
+	    (pte_of(a, va) & PG_CACHE_BITS) == (PG_PCD | PG_PWT) &&
+	    evn[EV_SHOOTDOWN] == 0, "fictitious: the attribute changes, the "
+	    "existing mapping keeps its bits (no pv list)");
+	pmap_enter(a, va + PAGE_SIZE, VM_PROT_READ, &fict, VM_PROT_READ, false);
+	ok((pte_of(a, va + PAGE_SIZE) & PG_CACHE_BITS) == (PG_PTE_PAT | PG_PCD) &&
+	    check(a, "fictitious"), "fictitious: a later mapping gets WC");
+	pmap_remove(a, va, va + 2 * PAGE_SIZE);
+
+	pmap_destroy(a);
+	pmap_destroy(b);
+	vm_page_free(k);
+	vm_page_free(m);
+	for (c = 0; c < 2; c++)
+		mmu_cpu_fini(&cpus[c]);
+}
+
 int
 main(void)
 {
@@ -942,6 +1214,7 @@ main(void)
 	test_shootdown();
 	test_skip();
 	test_kernel();
+	test_memattr();
 	physmem_fini(&pm);
 	return (tap_done());
 }

@@ -11,6 +11,11 @@
  * (kseg2, G in every PTE, qenter/qremove, kextract, kernel refill), kernel
  * stacks in wired slot 0 (duplicate removal), the per-CPU page in slot 1,
  * mmu_kaccess's codes and pmap_sync_icache's one icache_sync event.
+ * Memory attributes: the C field of every PTE of the page (user and
+ * kernel, the wired kernel-stack pair included), rendezvous with reason
+ * "memattr" updating the TLB pairs in place, the MMU's cost model for UC,
+ * WC and WT through CPUs with caches, WB restored, pmap_zero_page of an
+ * uncached page, pmap_kenter_attr, fictitious pages.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -1048,6 +1053,247 @@ test_kernel(void)
 	}
 }
 
+/* ---- memory attributes ---- */
+
+static const struct cache_geom mt_l1 = { 4096, 2, 32, CACHE_LRU };
+static const struct cache_geom mt_l2 = { 16384, 4, 32, CACHE_LRU };
+
+/* The C field of each vm_memattr_t (vm/mips/pmap.c). */
+static const uint32_t mt_c[VM_MEMATTR_COUNT] = {
+	[VM_MEMATTR_WRITE_BACK] = 3,
+	[VM_MEMATTR_WRITE_THROUGH] = 1,
+	[VM_MEMATTR_WRITE_COMBINING] = 7,
+	[VM_MEMATTR_UNCACHEABLE] = 2,
+	[VM_MEMATTR_UNCACHED] = 2,
+};
+#define C_OF(lo)	(((lo) & MIPS_LO_C_MASK) >> MIPS_LO_C_SHIFT)
+
+/* va's PTE under the segment table at root (big-endian machine). */
+static uint32_t
+pte_at(vm_paddr_t root, vm_offset_t va)
+{
+	vm_paddr_t ptp = physmem_ld32(&pm, root + (va >> 22) * 4, true);
+
+	return (ptp != 0 ? physmem_ld32(&pm, ptp + ((va >> 12) & 1023) * 4,
+	    true) : 0);
+}
+
+static uint64_t
+ctr(int c, enum mmu_ctr i)
+{
+	uint64_t v[MMU_NCTR];
+
+	mmu_counters_read(&cpus[c], v);
+	return (v[i]);
+}
+
+static bool
+in_utlb_mips(int c, vm_offset_t va, enum mmu_access_kind k)
+{
+	const struct mmu_utlb *u = &cpus[c].utlb[k][(va >> PAGE_SHIFT) &
+	    (MMU_UTLB_SLOTS - 1)];
+
+	return (u->vpn == va >> PAGE_SHIFT && u->gen == *cpus[c].tlb_gen);
+}
+
+static bool
+touch_mips(int c, vm_offset_t va, bool write)
+{
+	return (mmu_access(&cpus[c], va, 4, write ? MMU_STORE : MMU_LOAD) == 0);
+}
+
+static void
+test_memattr(void)
+{
+	struct pmap *a, *b;
+	vm_page_t m, ks[2];
+	struct vm_page fict;
+	struct tlb_mips_entry e;
+	vm_offset_t va = 0x400000, vb = 0x801000, kva;
+	vm_paddr_t pa;
+	uint64_t l1, l2, unc, wc, cyc;
+	uint32_t lo;
+	bool good, dirty;
+	int c, i;
+
+	smp_start(2);
+	for (c = 0; c < 2; c++)
+		ok(mmu_cpu_caches(&cpus[c], &mt_l1, &mt_l1, &mt_l2, NULL) == 0,
+		    "memattr: cpu%d caches", c);
+	a = pmap_create();
+	b = pmap_create();
+	pmap_activate(a, &cpus[0]);
+	pmap_activate(b, &cpus[1]);
+	trap_pmap[0] = a;
+	trap_pmap[1] = b;
+	m = page();
+	vm_page_activate(m);
+	ok(pmap_page_get_memattr(m) == VM_MEMATTR_WRITE_BACK,
+	    "memattr: a page starts write-back");
+	pmap_enter(a, va, VM_PROT_WRITE, m, VM_PROT_READ | VM_PROT_WRITE, false);
+	pmap_enter(b, vb, VM_PROT_READ, m, VM_PROT_READ, false);
+	ok(C_OF(pte_at(a->pm_root->phys_addr, va)) == 3 && touch_mips(0, va, true) &&
+	    touch_mips(1, vb, false) && in_utlb_mips(0, va, MMU_STORE) &&
+	    cache_probe(&cpus[0].l1d, m->phys_addr, &dirty, NULL) && dirty,
+	    "memattr: WB (C 3): cached (a dirty line), fast path");
+
+	good = true;
+	for (i = VM_MEMATTR_COUNT - 1; i >= 0; i--) {
+		vm_memattr_t ma = (vm_memattr_t)i;
+		uint32_t la = 0, lb = 0;
+		/* UC- after UC: the same C, nothing to rewrite. */
+		int nsd = mt_c[ma] != mt_c[m->memattr] ? 2 : 0;
+
+		ev_clear();
+		pmap_page_set_memattr(m, ma);
+		good &= pmap_page_get_memattr(m) == ma;
+		good &= C_OF(pte_at(a->pm_root->phys_addr, va)) == mt_c[ma] &&
+		    C_OF(pte_at(b->pm_root->phys_addr, vb)) == mt_c[ma];
+		good &= check(a, "memattr a") && check(b, "memattr b");
+		/* One rendezvous per mapping, each to the other CPU; the
+		 * pairs are updated in place where the pmaps run. */
+		good &= evn[EV_SHOOTDOWN] == nsd && evn[EV_IPI] == nsd &&
+		    (nsd == 0 || strcmp(evlast[EV_SHOOTDOWN].type, "memattr") == 0);
+		good &= lookup(0, va, asid_of(a, 0), false, NULL, &la) == TLBM_HIT &&
+		    C_OF(la) == mt_c[ma] && lookup(1, vb, asid_of(b, 1), false,
+		    NULL, &lb) == TLBM_HIT && C_OF(lb) == mt_c[ma];
+		good &= !cache_probe(&cpus[0].l1d, m->phys_addr, NULL, NULL) &&
+		    !cache_probe(cpus[0].l2, m->phys_addr, NULL, NULL) &&
+		    !cache_probe(&cpus[1].l1d, m->phys_addr, NULL, NULL);
+		good &= touch_mips(0, va, true) && touch_mips(1, vb, false);
+		if (!good) {
+			printf("# memattr %s failed: %d shootdowns, %d IPIs, C %u %u\n",
+			    vm_memattr_name(ma), evn[EV_SHOOTDOWN], evn[EV_IPI],
+			    C_OF(la), C_OF(lb));
+			break;
+		}
+	}
+	ok(good, "memattr: UC-, UC, WC, WT, WB in turn: both PTEs show C, one "
+	    "memattr rendezvous per mapping whose C changed, the TLB pairs "
+	    "updated in place, lines purged");
+
+	/* UC. */
+	pmap_page_set_memattr(m, VM_MEMATTR_UNCACHEABLE);
+	l1 = ctr(0, CTR_L1D_ACCESSES);
+	l2 = ctr(0, CTR_L2_ACCESSES);
+	unc = ctr(0, CTR_UNCACHED);
+	cyc = cpus[0].cycles;
+	for (i = 0; i < 10; i++)
+		(void)touch_mips(0, va + 4 * (vm_offset_t)i, i & 1);
+	ok(ctr(0, CTR_UNCACHED) == unc + 10 && ctr(0, CTR_L1D_ACCESSES) == l1 &&
+	    ctr(0, CTR_L2_ACCESSES) == l2 && cpus[0].cycles - cyc ==
+	    10 * (cost.mem + cost.tlb_hit) && !in_utlb_mips(0, va, MMU_LOAD) &&
+	    !cache_probe(&cpus[0].l1d, m->phys_addr, NULL, NULL) &&
+	    !cache_probe(cpus[0].l2, m->phys_addr, NULL, NULL),
+	    "UC: 10 accesses: 10 uncached, cost.mem each, no L1/L2 lookup or line");
+	/* WC (uncached accelerated). */
+	pmap_page_set_memattr(m, VM_MEMATTR_WRITE_COMBINING);
+	(void)touch_mips(0, va, true);
+	wc = ctr(0, CTR_WC);
+	l1 = ctr(0, CTR_L1D_ACCESSES);
+	cyc = cpus[0].cycles;
+	for (i = 1; i < 8; i++)
+		(void)touch_mips(0, va + 4 * (vm_offset_t)i, true);
+	ok(ctr(0, CTR_WC) == wc + 7 && ctr(0, CTR_L1D_ACCESSES) == l1 &&
+	    cpus[0].cycles - cyc == 7 * (cost.l1_hit + cost.tlb_hit) &&
+	    !cache_probe(&cpus[0].l1d, m->phys_addr, NULL, NULL),
+	    "WC: stores to the open line merge; counted as wc; no line");
+	/* WT. */
+	pmap_page_set_memattr(m, VM_MEMATTR_WRITE_THROUGH);
+	(void)touch_mips(0, va, false);
+	cyc = cpus[0].cycles;
+	(void)touch_mips(0, va + 8, true);
+	ok(cache_probe(&cpus[0].l1d, m->phys_addr, &dirty, NULL) && !dirty &&
+	    cpus[0].cycles - cyc == cost.mem + cost.tlb_hit,
+	    "WT: a load fills the line, a store leaves it clean and costs cost.mem");
+	/* WB again. */
+	pmap_page_set_memattr(m, VM_MEMATTR_WRITE_BACK);
+	(void)touch_mips(0, va, false);
+	l1 = ctr(0, CTR_L1D_ACCESSES);
+	l2 = ctr(0, CTR_L1D_MISSES);
+	unc = ctr(0, CTR_UNCACHED);
+	(void)touch_mips(0, va + 4, false);
+	ok(ctr(0, CTR_L1D_ACCESSES) == l1 + 1 && ctr(0, CTR_L1D_MISSES) == l2 &&
+	    ctr(0, CTR_UNCACHED) == unc && in_utlb_mips(0, va, MMU_LOAD),
+	    "WB again: cached, L1 hits, fast path");
+	/* pmap_zero_page of an uncached page. */
+	pmap_page_set_memattr(m, VM_MEMATTR_UNCACHED);
+	unc = ctr(0, CTR_UNCACHED);
+	l1 = ctr(0, CTR_L1D_ACCESSES);
+	pmap_zero_page(m);
+	ok(ctr(0, CTR_UNCACHED) == unc + PAGE_SIZE / 32 &&
+	    ctr(0, CTR_L1D_ACCESSES) == l1, "zero_page: an uncached page is "
+	    "zeroed with %u uncached stores", PAGE_SIZE / 32);
+	pmap_page_set_memattr(m, VM_MEMATTR_WRITE_BACK);
+	pmap_remove(a, va, va + PAGE_SIZE);
+	pmap_remove(b, vb, vb + PAGE_SIZE);
+
+	/* The kernel: a stack pair, the even page UC; wired slot 0. */
+	ks[0] = page();
+	ks[1] = page();
+	pmap_page_set_memattr(ks[0], VM_MEMATTR_UNCACHEABLE);
+	kva = pmap_kva_min + ptoa(32);
+	pmap_qenter(kva, ks, 2);
+	ok(C_OF(pte_at(kernel_pmap->pm_root->phys_addr, kva)) == 2 &&
+	    C_OF(pte_at(kernel_pmap->pm_root->phys_addr, kva + PAGE_SIZE)) == 3,
+	    "kernel: qenter: the UC page's PTE has C 2, its partner C 3");
+	pmap_kstack_switch(&cpus[0], kva);
+	tlb_mips_read(&cpus[0].tlb_mips, 0, &e);
+	ok(C_OF(e.entrylo0) == 2 && C_OF(e.entrylo1) == 3,
+	    "kernel: the wired pair carries both C fields");
+	unc = ctr(0, CTR_UNCACHED);
+	l1 = ctr(0, CTR_L1D_ACCESSES);
+	ok(mmu_kaccess(&cpus[0], kva + 64, 64, true, &pa) == MMU_KA_OK &&
+	    ctr(0, CTR_UNCACHED) == unc + 2 && ctr(0, CTR_L1D_ACCESSES) == l1 &&
+	    !cache_probe(&cpus[0].l1d, ks[0]->phys_addr + 64, NULL, NULL),
+	    "kernel: mmu_kaccess of it: two uncached lines, no D-cache access");
+	ok(mmu_kaccess(&cpus[0], kva + PAGE_SIZE, 32, true, &pa) == MMU_KA_OK &&
+	    ctr(0, CTR_UNCACHED) == unc + 2 && ctr(0, CTR_L1D_ACCESSES) == l1 + 1,
+	    "kernel: its partner is cached");
+	ev_clear();
+	pmap_page_set_memattr(ks[0], VM_MEMATTR_WRITE_BACK);
+	tlb_mips_read(&cpus[0].tlb_mips, 0, &e);
+	ok(C_OF(pte_at(kernel_pmap->pm_root->phys_addr, kva)) == 3 &&
+	    evn[EV_SHOOTDOWN] == 1 && strcmp(evlast[EV_SHOOTDOWN].type,
+	    "memattr") == 0 && C_OF(e.entrylo0) == 3 && (e.entrylo0 & MIPS_LO_V) &&
+	    (e.entryhi & MIPS_HI_VPN2_MASK) == kva, "kernel: WB while mapped: "
+	    "the kernel PTE rewritten, the wired pair updated in place (one "
+	    "memattr rendezvous)");
+	pmap_kenter_attr(kva + 2 * PAGE_SIZE, ks[1]->phys_addr,
+	    VM_MEMATTR_WRITE_COMBINING);
+	ok(C_OF(pte_at(kernel_pmap->pm_root->phys_addr, kva + 2 * PAGE_SIZE)) == 7,
+	    "kernel: pmap_kenter_attr(WC): C 7");
+	pmap_kenter(kva + 2 * PAGE_SIZE, ks[1]->phys_addr);
+	ok(C_OF(pte_at(kernel_pmap->pm_root->phys_addr, kva + 2 * PAGE_SIZE)) == 3,
+	    "kernel: pmap_kenter: C 3");
+	pmap_qremove(kva, 3);
+
+	/* A fictitious page (frame 0, no vm_page): later mappings only. */
+	memset(&fict, 0, sizeof(fict));
+	fict.flags = PG_FICTITIOUS;
+	fict.wire_count = 1;
+	pmap_page_set_memattr(&fict, VM_MEMATTR_UNCACHEABLE);
+	pmap_enter(a, va, VM_PROT_READ, &fict, VM_PROT_READ | VM_PROT_WRITE, false);
+	ev_clear();
+	pmap_page_set_memattr(&fict, VM_MEMATTR_WRITE_COMBINING);
+	ok(pmap_page_get_memattr(&fict) == VM_MEMATTR_WRITE_COMBINING &&
+	    C_OF(pte_at(a->pm_root->phys_addr, va)) == 2 && evn[EV_SHOOTDOWN] == 0,
+	    "fictitious: the attribute changes, the existing mapping keeps C 2");
+	pmap_enter(a, va + PAGE_SIZE, VM_PROT_READ, &fict, VM_PROT_READ, false);
+	ok(C_OF(pte_at(a->pm_root->phys_addr, va + PAGE_SIZE)) == 7 &&
+	    check(a, "fictitious"), "fictitious: a later mapping gets C 7");
+	(void)lo;
+	pmap_remove(a, va, va + 2 * PAGE_SIZE);
+	pmap_destroy(a);
+	pmap_destroy(b);
+	trap_pmap[0] = trap_pmap[1] = NULL;
+	vm_page_free(m);
+	vm_page_free(ks[0]);
+	vm_page_free(ks[1]);
+	for (c = 0; c < 2; c++)
+		mmu_cpu_fini(&cpus[c]);
+}
+
 int
 main(void)
 {
@@ -1070,6 +1316,7 @@ main(void)
 	test_rendezvous();
 	test_skip();
 	test_kernel();
+	test_memattr();
 	physmem_fini(&pm);
 	return (tap_done());
 }

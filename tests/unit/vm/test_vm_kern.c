@@ -11,6 +11,7 @@
  * Against the fake pmap's kernel half and the harness's page allocator.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sim/base/event.h"
@@ -53,16 +54,47 @@ nkev_of(const char *type)
 	return (n);
 }
 
-/* A fresh machine with a kernel map over kva_pages pages. */
+/* kernel_map's entries and bytes at boot (the submaps and the filler). */
+static int base_nentries;
+static vm_size_t base_size;
+
+static int
+knentries(void)
+{
+	return (kernel_map->nentries - base_nentries);
+}
+
+static vm_size_t
+ksize(void)
+{
+	return (kernel_map->size - base_size);
+}
+
+/*
+ * A fresh machine whose kernel map has kva_pages free pages at its
+ * bottom: the kernel VA is that plus room for the submaps vm_kern_init
+ * puts at the top (vm_kern_submaps_reserve), and what lies between is
+ * taken by a NOFAULT filler entry, so that the tests see exactly
+ * kva_pages pages of room.
+ */
 static void
 boot(unsigned long npages, vm_size_t kva_pages, bool mips)
 {
 	struct event_sink sink = { sink_emit, NULL };
+	vm_offset_t top;
 
 	vm_kern_fini();
 	harness_boot(npages);
-	fake_pmap_kernel_reset(FAKE_KVA_MIN, FAKE_KVA_MIN + ptoa(kva_pages), mips);
+	fake_pmap_kernel_reset(FAKE_KVA_MIN, FAKE_KVA_MIN + ptoa(kva_pages) +
+	    vm_kern_submaps_reserve(npages), mips);
 	vm_kern_init();
+	top = MIN(kmem_map->min_offset, exec_map->min_offset);
+	if (top > FAKE_KVA_MIN + ptoa(kva_pages) &&
+	    vm_map_insert(kernel_map, NULL, 0, FAKE_KVA_MIN + ptoa(kva_pages),
+	    top, VM_PROT_ALL, VM_PROT_ALL, MAP_NOFAULT) != KERN_SUCCESS)
+		abort();
+	base_nentries = kernel_map->nentries;
+	base_size = kernel_map->size;
 	event_sinks_clear();
 	event_sink_add(&sink);
 	nkev = 0;
@@ -140,7 +172,7 @@ test_kmem_alloc(void)
 	ok(b == a + 3 * PAGE_SIZE, "a second allocation follows");
 	kmem_free(kernel_map, a, 3 * PAGE_SIZE - 100);
 	ok(harness_nfree() == free0 - 1 && fake_pmap_kcount() == 1 &&
-	    pmap_kextract(a) == 0 && kernel_map->nentries == 1,
+	    pmap_kextract(a) == 0 && knentries() == 1,
 	    "kmem_free: pages freed, unmapped, VA released");
 	ok(kmem_alloc(kernel_map, 2 * PAGE_SIZE) == a, "the freed VA is reused");
 	/* Part of an allocation. */
@@ -151,7 +183,7 @@ test_kmem_alloc(void)
 	kmem_free(kernel_map, a, PAGE_SIZE);
 	kmem_free(kernel_map, b, PAGE_SIZE);
 	ok(harness_nfree() == free0 && fake_pmap_kcount() == 0 &&
-	    kernel_map->nentries == 0 && kernel_map->size == 0 &&
+	    knentries() == 0 && ksize() == 0 &&
 	    vm_object_count() == 0 && checks(),
 	    "everything back: pages, mappings, VA, objects");
 
@@ -303,7 +335,7 @@ test_kstacks(void)
 	ok(nkev == 10 && nkev_of("free") == 10 && order,
 	    "vm_lowmem: 10 \"free\" events, for each cached stack");
 	ok(vm_kstack_cached() == 0 && harness_nfree() == free0 &&
-	    kernel_map->nentries == 10 && fake_pmap_kcount() == 0 &&
+	    knentries() == 10 && fake_pmap_kcount() == 0 &&
 	    vm_object_count() == 0,
 	    "cache empty; pages, mappings, objects and stack VA all back");
 	ok(checks(), "invariants hold after the drain");
@@ -322,7 +354,7 @@ test_kstack_sizes(void)
 	    "a 4-page stack, even start");
 	vm_thread_dispose(&ks);
 	ok(vm_kstack_cached() == 0 && nkev_of("free") == 1 &&
-	    harness_nfree() == free0 && kernel_map->nentries == 0,
+	    harness_nfree() == free0 && knentries() == 0,
 	    "a non-default stack is freed, not cached");
 	ok(vm_thread_new(&ks, 1000) && ks.pages == KSTACK_MAX_PAGES &&
 	    stack_ok(&ks), "1000 pages: clamped to KSTACK_MAX_PAGES");
@@ -397,7 +429,7 @@ test_exhaustion(void)
 		free1 = harness_nfree();
 		memset(&ks, 0, sizeof(ks));
 		if (vm_thread_new(&ks, 0) != 0 || ks.kva != 0 ||
-		    harness_nfree() != free1 || kernel_map->nentries != 0 ||
+		    harness_nfree() != free1 || knentries() != 0 ||
 		    vm_object_count() != 0 || fake_pmap_kcount() != 0 ||
 		    vm_kstack_inuse() != 0 || nkev != 0 || !checks())
 			clean = 0;
@@ -409,7 +441,7 @@ test_exhaustion(void)
 		n = eat_memory(eaten, MEM_PAGES, keep);
 		free1 = harness_nfree();
 		if (kmem_alloc(kernel_map, ptoa(3)) != 0 ||
-		    harness_nfree() != free1 || kernel_map->nentries != 0 ||
+		    harness_nfree() != free1 || knentries() != 0 ||
 		    vm_object_count() != 0 || fake_pmap_kcount() != 0 || !checks())
 			clean = 0;
 		give_back(eaten, n);
@@ -447,7 +479,7 @@ test_exhaustion(void)
 		got += vm_thread_new(&many[i], 0);
 	ok(got == 4 && vm_kstack_inuse() == 4 && harness_nfree() == free1 - 8,
 	    "16 pages of kernel VA: 4 stacks, the 5th refused");
-	ok(kernel_map->nentries == 4 && vm_object_count() == 4 && checks(),
+	ok(knentries() == 4 && vm_object_count() == 4 && checks(),
 	    "the refused one left no entry or object behind");
 	ok(kmem_alloc(kernel_map, PAGE_SIZE) == 0 && harness_nfree() == free1 - 8,
 	    "kmem_alloc with no VA: 0, no page taken");
@@ -459,7 +491,7 @@ test_exhaustion(void)
 	    vm_kstack_cached() == 0,
 	    "a 4-page stack: no VA, so the cache is drained and it fits");
 	vm_thread_dispose(&ks);
-	ok(harness_nfree() == free1 && kernel_map->nentries == 0 && checks(),
+	ok(harness_nfree() == free1 && knentries() == 0 && checks(),
 	    "all back");
 }
 

@@ -278,12 +278,13 @@ test_clean_pages(void)
 static int lowmem_calls;
 static void *lowmem_arg;
 
-static void
+static unsigned long
 lowmem_handler(void *arg, int flags)
 {
 	(void)flags;
 	lowmem_calls++;
 	lowmem_arg = arg;
+	return (0);
 }
 
 static void
@@ -295,16 +296,16 @@ test_lowmem(void)
 	vm_pageout_init(harness_nfree());
 	reset_events();
 	lowmem_calls = 0;
-	ok(vm_lowmem_register(lowmem_handler, &tag) == 0, "register a handler");
+	ok(vm_lowmem_register("test", lowmem_handler, &tag) == 0, "register a handler");
 	vm_lowmem_raise(0);
-	ok(lowmem_calls == 1 && lowmem_arg == &tag && ev_lowmem == 1 &&
-	    vm_lowmem_count() == 1, "vm_lowmem_raise: one event, the handler "
-	    "called with its argument");
+	ok(lowmem_calls == 1 && lowmem_arg == &tag && ev_lowmem == 2 &&
+	    vm_lowmem_count() == 1, "vm_lowmem_raise: its event, the handler "
+	    "called with its argument, and the handler's event");
 	(void)vm_pageout_run(VM_PAGEOUT_REQUEST);
-	ok(lowmem_calls == 2 && ev_lowmem == 2, "a daemon run raises it too");
+	ok(lowmem_calls == 2 && ev_lowmem == 4, "a daemon run raises it too");
 	vm_lowmem_unregister(lowmem_handler, &tag);
 	vm_lowmem_raise(0);
-	ok(lowmem_calls == 2 && ev_lowmem == 3, "an unregistered handler is not called");
+	ok(lowmem_calls == 2 && ev_lowmem == 5, "an unregistered handler is not called");
 }
 
 /* ---- the random differential test ---------------------------------- */
