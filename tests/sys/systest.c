@@ -177,3 +177,25 @@ systest_sql_text(const char *path, const char *sql)
 	systest_sql(path, sql, NULL, &v);
 	return v;
 }
+
+long long
+systest_sql_intf(const char *path, const char *fmt, ...)
+{
+	char sql[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(sql, sizeof(sql), fmt, ap);
+	va_end(ap);
+	return systest_sql_int(path, sql);
+}
+
+const char *
+systest_line1(char *s)
+{
+	char *nl = s != NULL ? strchr(s, '\n') : NULL;
+
+	if (nl != NULL)
+		*nl = '\0';
+	return s != NULL ? s : "";
+}

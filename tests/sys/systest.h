@@ -38,5 +38,10 @@ void systest_run_free(struct run *r);
  * first column of the first row; -1 / NULL when there is none. */
 long long systest_sql_int(const char *path, const char *sql);
 char *systest_sql_text(const char *path, const char *sql);	/* malloc'ed */
+/* systest_sql_int with the query made by printf from fmt. */
+long long systest_sql_intf(const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* The first line of s (cut there; "" for NULL), for a TAP message. */
+const char *systest_line1(char *s);
 
 #endif

@@ -28,7 +28,6 @@
 #include "tests/sys/systest.h"
 #include "sim/base/base.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,32 +40,6 @@ static void
 prog_path(char *buf, size_t len, const char *arch, const char *name)
 {
 	snprintf(buf, len, "%s/%s-%s", guest_dir, arch, name);
-}
-
-/* The first line of s (cut there), for a TAP message. */
-static const char *
-line1(char *s)
-{
-	char *nl = s != NULL ? strchr(s, '\n') : NULL;
-
-	if (nl != NULL)
-		*nl = '\0';
-	return s != NULL ? s : "";
-}
-
-static long long
-q(const char *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static long long
-q(const char *db, const char *fmt, ...)
-{
-	char sql[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(sql, sizeof(sql), fmt, ap);
-	va_end(ap);
-	return systest_sql_int(db, sql);
 }
 
 static const char *const pipe_out = "pipe_uaf: 100 lines, 792 bytes\n";
@@ -84,10 +57,10 @@ test_caught(const char *arch)
 	    "--memguard", "pipe", "--trace", t, prog, NULL);
 	ok(r.status == 3 && strstr(r.err, "memguard: use_after_free") != NULL,
 	    "%s: --bug pipe-use-after-free --memguard pipe: a kernel panic, exit 3 "
-	    "(%d: %s)", arch, r.status, line1(r.err));
+	    "(%d: %s)", arch, r.status, systest_line1(r.err));
 	systest_run_free(&r);
-	ok(q(t, "SELECT count(*) FROM event WHERE kind = 'memguard'") == 1 &&
-	    q(t, "SELECT count(*) FROM event WHERE kind = 'memguard' AND "
+	ok(systest_sql_intf(t, "SELECT count(*) FROM event WHERE kind = 'memguard'") == 1 &&
+	    systest_sql_intf(t, "SELECT count(*) FROM event WHERE kind = 'memguard' AND "
 	    "type = 'use_after_free' AND detail LIKE 'type=pipe site=pipe.c:%% size=16 "
 	    "pc=0x%%' AND pc != 0 AND va != 0") == 1,
 	    "%s: ... one memguard event: use_after_free, type=pipe, the site, size 16, "
@@ -96,20 +69,20 @@ test_caught(const char *arch)
 	    "WHERE kind = 'memguard'");
 	printf("# %s: %s\n", arch, s != NULL ? s : "(none)");
 	free(s);
-	ok(q(t, "SELECT count(*) FROM event WHERE kind = 'panic' AND detail LIKE "
+	ok(systest_sql_intf(t, "SELECT count(*) FROM event WHERE kind = 'panic' AND detail LIKE "
 	    "'memguard: use_after_free%%'") == 1 &&
-	    q(t, "SELECT max(seq) FROM event WHERE kind = 'panic'") >
-	    q(t, "SELECT max(seq) FROM event WHERE kind = 'memguard'"),
+	    systest_sql_intf(t, "SELECT max(seq) FROM event WHERE kind = 'panic'") >
+	    systest_sql_intf(t, "SELECT max(seq) FROM event WHERE kind = 'memguard'"),
 	    "%s: ... then one panic event", arch);
 	s = systest_sql_text(t, "SELECT status FROM run");
 	ok(s != NULL && strcmp(s, "failed") == 0 &&
-	    q(t, "SELECT json_extract(config, '$.memguard.desc') = 'pipe' AND "
+	    systest_sql_intf(t, "SELECT json_extract(config, '$.memguard.desc') = 'pipe' AND "
 	    "json_extract(config, '$.bugs') = 4 FROM run") == 1,
 	    "%s: ... the trace is complete (status %s) with the memguard and bug settings",
 	    arch, s != NULL ? s : "?");
 	free(s);
 	r = systest_vmsim(vmsim, NULL, "replay", t, NULL);
-	ok(r.status == 0, "%s: ... and replays (exit %d: %s)", arch, r.status, line1(r.err));
+	ok(r.status == 0, "%s: ... and replays (exit %d: %s)", arch, r.status, systest_line1(r.err));
 	systest_run_free(&r);
 }
 
@@ -125,7 +98,7 @@ test_silent(const char *arch)
 	r = systest_vmsim(vmsim, NULL, "exec", "--quiet", "--bug", "pipe-use-after-free",
 	    "--trace", t1, prog, NULL);
 	ok(r.status == 0 && strcmp(r.out, pipe_out) == 0 &&
-	    q(t1, "SELECT count(*) FROM event WHERE kind IN ('memguard', 'panic')") == 0,
+	    systest_sql_intf(t1, "SELECT count(*) FROM event WHERE kind IN ('memguard', 'panic')") == 0,
 	    "%s: --bug pipe-use-after-free without memguard: completes silently (exit %d)",
 	    arch, r.status);
 	systest_run_free(&r);
@@ -134,7 +107,7 @@ test_silent(const char *arch)
 	r = systest_vmsim(vmsim, NULL, "exec", "--quiet", "--memguard", "pipe",
 	    "--trace", t2, prog, NULL);
 	ok(r.status == 0 && strcmp(r.out, pipe_out) == 0 &&
-	    q(t2, "SELECT count(*) FROM event WHERE kind IN ('memguard', 'panic')") == 0,
+	    systest_sql_intf(t2, "SELECT count(*) FROM event WHERE kind IN ('memguard', 'panic')") == 0,
 	    "%s: --memguard pipe without the bug: exit %d, no memguard event", arch,
 	    r.status);
 	systest_run_free(&r);
@@ -146,12 +119,12 @@ test_silent(const char *arch)
 	systest_run_free(&r);
 	/* Guarded: the counters get a page of their own (unmapped at the
 	 * free, one shootdown more), and the buffer its 16. */
-	ok(q(t2, "SELECT count(*) FROM event WHERE kind = 'shootdown' AND type = 'kernel'") >
-	    q(t3, "SELECT count(*) FROM event WHERE kind = 'shootdown' AND type = 'kernel'"),
+	ok(systest_sql_intf(t2, "SELECT count(*) FROM event WHERE kind = 'shootdown' AND type = 'kernel'") >
+	    systest_sql_intf(t3, "SELECT count(*) FROM event WHERE kind = 'shootdown' AND type = 'kernel'"),
 	    "%s: ... guarded, the pipe's pages are unmapped page by page (%lld kernel "
 	    "shootdowns, %lld without)", arch,
-	    q(t2, "SELECT count(*) FROM event WHERE kind = 'shootdown' AND type = 'kernel'"),
-	    q(t3, "SELECT count(*) FROM event WHERE kind = 'shootdown' AND type = 'kernel'"));
+	    systest_sql_intf(t2, "SELECT count(*) FROM event WHERE kind = 'shootdown' AND type = 'kernel'"),
+	    systest_sql_intf(t3, "SELECT count(*) FROM event WHERE kind = 'shootdown' AND type = 'kernel'"));
 }
 
 /* Copy the guest program name of arch to dir/name, executable. */
@@ -222,7 +195,7 @@ test_bad_specs(void)
 
 		ok(r.status == 2 && strstr(r.err, "memguard") != NULL,
 		    "--memguard %s refused with a message (exit %d: %s)", bad[i], r.status,
-		    line1(r.err));
+		    systest_line1(r.err));
 		systest_run_free(&r);
 	}
 }

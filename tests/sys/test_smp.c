@@ -27,7 +27,6 @@
 #include "tests/sys/systest.h"
 #include "sim/base/base.h"
 
-#include <stdarg.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,32 +39,6 @@ static void
 prog_path(char *buf, size_t len, const char *arch, const char *name)
 {
 	snprintf(buf, len, "%s/%s-%s", guest_dir, arch, name);
-}
-
-/* The first line of s (cut there), for a TAP message. */
-static const char *
-line1(char *s)
-{
-	char *nl = s != NULL ? strchr(s, '\n') : NULL;
-
-	if (nl != NULL)
-		*nl = '\0';
-	return s != NULL ? s : "";
-}
-
-static long long
-q(const char *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static long long
-q(const char *db, const char *fmt, ...)
-{
-	char sql[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(sql, sizeof(sql), fmt, ap);
-	va_end(ap);
-	return systest_sql_int(db, sql);
 }
 
 static void
@@ -81,41 +54,41 @@ test_munmap(const char *arch)
 	r = systest_vmsim(vmsim, NULL, "exec", "--quiet", "--cpus", "2", "--trace", t1,
 	    prog, NULL);
 	ok(r.status == 0, "%s: smp_munmap on 2 CPUs, one thread: exit 0 (got %d: %s)",
-	    arch, r.status, line1(r.err));
+	    arch, r.status, systest_line1(r.err));
 	systest_run_free(&r);
-	ok(q(t1, "SELECT count(DISTINCT cpu) FROM event WHERE pid = 1") == 1,
+	ok(systest_sql_intf(t1, "SELECT count(DISTINCT cpu) FROM event WHERE pid = 1") == 1,
 	    "%s: a one-thread process runs on one CPU", arch);
 	if (mips) {
-		ok(q(t1, "SELECT count(*) FROM event WHERE kind = 'shootdown' AND "
+		ok(systest_sql_intf(t1, "SELECT count(*) FROM event WHERE kind = 'shootdown' AND "
 		    "type = 'munmap'") == 3,
 		    "%s: munmap of 3 pages = 3 rendezvous (got %lld)", arch,
-		    q(t1, "SELECT count(*) FROM event WHERE kind = 'shootdown' AND "
+		    systest_sql_intf(t1, "SELECT count(*) FROM event WHERE kind = 'shootdown' AND "
 		    "type = 'munmap'"));
-		ok(q(t1, "SELECT count(*) FROM event WHERE kind = 'ipi' AND type = 'munmap'") == 3,
+		ok(systest_sql_intf(t1, "SELECT count(*) FROM event WHERE kind = 'ipi' AND type = 'munmap'") == 3,
 		    "%s: each rendezvous interrupts CPU1 (3 ipi events)", arch);
 	} else {
-		ok(q(t1, "SELECT count(*) FROM event WHERE kind = 'shootdown' AND "
+		ok(systest_sql_intf(t1, "SELECT count(*) FROM event WHERE kind = 'shootdown' AND "
 		    "type = 'munmap'") >= 1, "%s: munmap logs a shootdown", arch);
-		ok(q(t1, "SELECT count(*) FROM event WHERE kind = 'shootdown' AND "
+		ok(systest_sql_intf(t1, "SELECT count(*) FROM event WHERE kind = 'shootdown' AND "
 		    "type = 'munmap' AND detail NOT LIKE '%%targets=0x0%%'") == 0,
 		    "%s: ... with an empty remote target set", arch);
-		ok(q(t1, "SELECT count(*) FROM event WHERE kind = 'ipi' AND type = 'munmap'") == 0,
+		ok(systest_sql_intf(t1, "SELECT count(*) FROM event WHERE kind = 'ipi' AND type = 'munmap'") == 0,
 		    "%s: ... and no IPI", arch);
 	}
 	r = systest_vmsim(vmsim, NULL, "exec", "--quiet", "--cpus", "2", "--trace", t2,
 	    prog, "2", NULL);
 	ok(r.status == 0, "%s: smp_munmap 2 (two threads): exit 0 (got %d: %s)", arch,
-	    r.status, line1(r.err));
+	    r.status, systest_line1(r.err));
 	systest_run_free(&r);
-	ok(q(t2, "SELECT count(DISTINCT cpu) FROM event WHERE kind = 'thread' OR "
+	ok(systest_sql_intf(t2, "SELECT count(DISTINCT cpu) FROM event WHERE kind = 'thread' OR "
 	    "kind = 'page_fault'") == 2, "%s: the two threads ran on both CPUs", arch);
 	if (!mips)
-		ok(q(t2, "SELECT count(*) FROM event WHERE kind = 'shootdown' AND "
+		ok(systest_sql_intf(t2, "SELECT count(*) FROM event WHERE kind = 'shootdown' AND "
 		    "type = 'munmap' AND detail LIKE '%%targets=0x2%%'") >= 1 &&
-		    q(t2, "SELECT count(*) FROM event WHERE kind = 'ipi' AND "
+		    systest_sql_intf(t2, "SELECT count(*) FROM event WHERE kind = 'ipi' AND "
 		    "type = 'munmap' AND detail LIKE '%%to=1%%'") >= 1,
 		    "%s: with a thread on CPU1 the munmap shootdown targets CPU1", arch);
-	ok(q(t2, "SELECT count(*) FROM event WHERE kind = 'machine_check'") == 0,
+	ok(systest_sql_intf(t2, "SELECT count(*) FROM event WHERE kind = 'machine_check'") == 0,
 	    "%s: no machine check", arch);
 }
 
@@ -133,7 +106,7 @@ test_stale(const char *arch)
 	ok(r.status == 0 && strstr(r.out, "correct") != NULL,
 	    "%s: smp_stale without the knob: correct (exit %d)", arch, r.status);
 	systest_run_free(&r);
-	ok(q(t1, "SELECT count(*) FROM event WHERE kind = 'stale_tlb'") == 0,
+	ok(systest_sql_intf(t1, "SELECT count(*) FROM event WHERE kind = 'stale_tlb'") == 0,
 	    "%s: ... no stale_tlb event", arch);
 	r = systest_vmsim(vmsim, NULL, "exec", "--quiet", "--cpus", "2", "--bug",
 	    "skip-shootdown", "--trace", t2, prog, NULL);
@@ -141,15 +114,15 @@ test_stale(const char *arch)
 	    "%s: with --bug skip-shootdown the reader sees stale data (exit %d)", arch,
 	    r.status);
 	systest_run_free(&r);
-	ok(q(t2, "SELECT count(*) FROM event WHERE kind = 'stale_tlb' AND cpu = 1 "
+	ok(systest_sql_intf(t2, "SELECT count(*) FROM event WHERE kind = 'stale_tlb' AND cpu = 1 "
 	    "AND pa != 0") >= 1, "%s: ... a stale_tlb event on CPU 1 names the stale frame",
 	    arch);
-	ok(q(t2, "SELECT count(*) FROM event WHERE kind = 'shootdown' AND "
+	ok(systest_sql_intf(t2, "SELECT count(*) FROM event WHERE kind = 'shootdown' AND "
 	    "detail LIKE '%%skipped%%'") >= 1, "%s: ... and the skipped shootdown", arch);
-	ok(q(t2, "SELECT json_extract(config, '$.bugs') FROM run") == 1,
+	ok(systest_sql_intf(t2, "SELECT json_extract(config, '$.bugs') FROM run") == 1,
 	    "%s: the knob is in the trace's config", arch);
 	r = systest_vmsim(vmsim, NULL, "replay", t2, NULL);
-	ok(r.status == 0, "%s: the buggy run replays (exit %d: %s)", arch, r.status, line1(r.err));
+	ok(r.status == 0, "%s: the buggy run replays (exit %d: %s)", arch, r.status, systest_line1(r.err));
 	systest_run_free(&r);
 }
 
@@ -162,19 +135,19 @@ test_kstacks(const char *arch)
 	prog_path(prog, sizeof(prog), arch, "thread_churn");
 	snprintf(t, sizeof(t), "%s/churn-%s.db", systest_tmpdir, arch);
 	r = systest_vmsim(vmsim, NULL, "exec", "--quiet", "--trace", t, prog, "10", NULL);
-	ok(r.status == 0, "%s: thread_churn 10: exit 0 (%d: %s)", arch, r.status, line1(r.err));
+	ok(r.status == 0, "%s: thread_churn 10: exit 0 (%d: %s)", arch, r.status, systest_line1(r.err));
 	systest_run_free(&r);
-	ok(q(t, "SELECT count(*) FROM event WHERE kind = 'thread' AND type = 'new'") == 10,
+	ok(systest_sql_intf(t, "SELECT count(*) FROM event WHERE kind = 'thread' AND type = 'new'") == 10,
 	    "%s: 10 threads created", arch);
-	ok(q(t, "SELECT count(*) FROM event WHERE kind = 'kstack' AND type = 'reuse'") >= 9,
+	ok(systest_sql_intf(t, "SELECT count(*) FROM event WHERE kind = 'kstack' AND type = 'reuse'") >= 9,
 	    "%s: their kernel stacks come from the cache (reuse %lld)", arch,
-	    q(t, "SELECT count(*) FROM event WHERE kind = 'kstack' AND type = 'reuse'"));
-	ok(q(t, "SELECT count(*) FROM event WHERE kind = 'kstack' AND type = 'new'") <= 2,
+	    systest_sql_intf(t, "SELECT count(*) FROM event WHERE kind = 'kstack' AND type = 'reuse'"));
+	ok(systest_sql_intf(t, "SELECT count(*) FROM event WHERE kind = 'kstack' AND type = 'new'") <= 2,
 	    "%s: at most 2 fresh stacks (main thread + 1)", arch);
 	if (strncmp(arch, "mips", 4) == 0)
-		ok(q(t, "SELECT count(*) FROM event WHERE kind = 'kstack' AND "
+		ok(systest_sql_intf(t, "SELECT count(*) FROM event WHERE kind = 'kstack' AND "
 		    "(va / 4096) %% 2 != 0") == 0, "%s: every kstack starts on an even page", arch);
-	ok(q(t, "SELECT count(*) FROM event WHERE kind = 'machine_check'") == 0,
+	ok(systest_sql_intf(t, "SELECT count(*) FROM event WHERE kind = 'machine_check'") == 0,
 	    "%s: trapframes never miss the wired entry", arch);
 }
 
@@ -215,9 +188,9 @@ test_pthread_sum(const char *arch)
 		free(a);
 		free(b);
 	}
-	ok(q(t1, "SELECT count(DISTINCT cpu) FROM event WHERE kind = 'thread'") == 2,
+	ok(systest_sql_intf(t1, "SELECT count(DISTINCT cpu) FROM event WHERE kind = 'thread'") == 2,
 	    "%s: the threads ran on both CPUs", arch);
-	ok(q(t1, "SELECT count(*) FROM event WHERE kind = 'syscall_unimplemented' AND "
+	ok(systest_sql_intf(t1, "SELECT count(*) FROM event WHERE kind = 'syscall_unimplemented' AND "
 	    "type != 'rseq'") == 0, "%s: pthreads need no unimplemented system call "
 	    "(clone3, futex, set_robust_list...)", arch);
 }
@@ -233,9 +206,9 @@ test_overflow(const char *arch)
 	r = systest_vmsim(vmsim, NULL, "exec", "--quiet", "--bug", "kstack-overflow",
 	    "--trace", t, prog, NULL);
 	ok(r.status == 3 && strstr(r.err, "kernel stack overflow") != NULL,
-	    "%s: --bug kstack-overflow: a kernel panic, exit 3 (%d: %s)", arch, r.status, line1(r.err));
+	    "%s: --bug kstack-overflow: a kernel panic, exit 3 (%d: %s)", arch, r.status, systest_line1(r.err));
 	systest_run_free(&r);
-	ok(q(t, "SELECT count(*) FROM event WHERE kind = 'panic' AND "
+	ok(systest_sql_intf(t, "SELECT count(*) FROM event WHERE kind = 'panic' AND "
 	    "detail LIKE '%%guard page%%'") == 1, "%s: ... one panic event (guard page)", arch);
 	{
 		char *st = systest_sql_text(t, "SELECT status FROM run");
