@@ -36,6 +36,7 @@
  * (scenario_replay below).
  */
 #include "sim/lua.h"
+#include "sim/lua_kernel.h"
 #include "cpu/cpu.h"
 #include "mmu/cache.h"
 #include "mmu/mmu.h"
@@ -1838,11 +1839,36 @@ static const luaL_Reg machine_methods[] = {
 	{ NULL, NULL }
 };
 
+struct machine *
+lua_kernel_machine(lua_State *L, int idx)
+{
+	struct lmachine *lm = lm_check(L, idx);
+
+	lm_not_in_callback(L, lm, "m.kernel");
+	return lm->m;
+}
+
+/* m.kernel (sim/lua_kernel.c), else the methods. */
+static int
+m_index(lua_State *L)
+{
+	const char *key = lua_tostring(L, 2);
+
+	if (key != NULL && strcmp(key, "kernel") == 0) {
+		(void)lm_check(L, 1);
+		lua_kernel_push(L, 1);
+		return 1;
+	}
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_pushvalue(L, 2);
+	lua_rawget(L, -2);
+	return 1;
+}
+
 static const luaL_Reg machine_meta[] = {
 	{ "__gc", machine_gc },
 	{ "__close", machine_gc },
 	{ "__tostring", m_tostring },
-	{ "__index", NULL },
 	{ NULL, NULL }
 };
 
@@ -2710,6 +2736,7 @@ luaopen_vmsim(lua_State *L)
 	luaL_newmetatable(L, MT_MACHINE);
 	luaL_setfuncs(L, machine_meta, 0);
 	luaL_newlib(L, machine_methods);
+	lua_pushcclosure(L, m_index, 1);
 	lua_setfield(L, -2, "__index");
 	lua_pop(L, 1);
 

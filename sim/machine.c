@@ -1778,3 +1778,9 @@ machine_panicked(const struct machine *m)
 {
 	return m->kern.panicked;
 }
+
+struct kern *
+machine_kernel(struct machine *m)
+{
+	return &m->kern;
+}

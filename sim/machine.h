@@ -88,6 +88,9 @@ int machine_spawn(struct machine *m, const char *path, const uint8_t *image,
  * with a message when the simulator itself failed. */
 int machine_run(struct machine *m, char *err, size_t errlen);
 
+/* The machine's kernel (for the Lua API's kernel table, sim/lua_kernel.c). */
+struct kern *machine_kernel(struct machine *m);
+
 /* The kernel panicked (machine_run returned -1 "kernel panic: ..."). */
 bool machine_panicked(const struct machine *m);
 
