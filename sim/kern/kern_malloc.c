@@ -44,10 +44,11 @@ MALLOC_DEFINE(M_PIPE, "pipe", "pipe buffers");
 MALLOC_DEFINE(M_EXEC, "exec", "argument lists for execve");
 MALLOC_DEFINE(M_TEMP, "temp", "misc temporary data buffers");
 MALLOC_DEFINE(M_DEVBUF, "devbuf", "device driver memory");
+MALLOC_DEFINE(M_FILEBUF, "filebuf", "file data in transit (read, write)");
 
 /* The kernel's own types, registered by kmalloc_init in this order. */
 static struct malloc_type *const kmalloc_static_types[] = {
-	M_PIPE, M_EXEC, M_TEMP, M_DEVBUF,
+	M_PIPE, M_EXEC, M_TEMP, M_DEVBUF, M_FILEBUF,
 };
 
 #define KMEM_ITEMS_MAX	(PAGE_SIZE / KMEM_ZONE_MIN)	/* 256 */

@@ -50,6 +50,8 @@ MALLOC_DECLARE(M_PIPE);		/* "pipe": pipe buffers and their counters */
 MALLOC_DECLARE(M_EXEC);		/* "exec": execve's argument strings */
 MALLOC_DECLARE(M_TEMP);		/* "temp": system calls' scratch buffers */
 MALLOC_DECLARE(M_DEVBUF);	/* "devbuf": device drivers */
+MALLOC_DECLARE(M_FILEBUF);	/* "filebuf": file data on its way between a file
+				   and user memory (read, write) */
 
 /* kmalloc flags (malloc(9); vm/vm_kern.h defines the same for kmem). */
 #ifndef M_NOWAIT

@@ -191,6 +191,11 @@ file_do_read(struct sc_ctx *c, struct file *f, vm_offset_t uva, uint64_t len, bo
 		}
 		if (n == 0)
 			break;
+		/* File data pass through a kernel buffer (malloc(M_FILEBUF)). */
+		if (f->type == FTYPE_VNODE && kern_kmem_bounce(c->k, M_FILEBUF, tmp, n) != 0) {
+			free(tmp);
+			return done == 0 ? -EFAULT : (int64_t)done;
+		}
 		if (copyout(c->p, tmp, uva + done, n) != 0) {
 			free(tmp);
 			if (done == 0)
@@ -266,7 +271,8 @@ file_do_write(struct sc_ctx *c, struct file *f, vm_offset_t uva, uint64_t len, b
 		}
 		if (f->type == FTYPE_CONSOLE) {
 			c->k->hw->console(c->k->hw_arg, f->console == 2 ? 2 : 1, tmp, n);
-		} else if ((r = vnode_write(f->vp, off + done, tmp, n)) < 0) {
+		} else if ((r = kern_kmem_bounce(c->k, M_FILEBUF, tmp, n) != 0 ? -EFAULT :
+		    vnode_write(f->vp, off + done, tmp, n)) < 0) {
 			free(tmp);
 			if (done == 0)
 				return r;

@@ -355,17 +355,17 @@ test_bad_frees(const char *an)
 static void
 test_types(const char *an)
 {
-	static const char *const names[] = { "pipe", "exec", "temp", "devbuf", "lab" };
+	static const char *const names[] = { "pipe", "exec", "temp", "devbuf", "filebuf", "lab" };
 	struct malloc_type *t = malloc_type_create("lab"), *m;
 	int i = 0;
 	bool same = true;
 
 	for (m = malloc_type_first(); m != NULL; m = m->next, i++)
-		same = same && i < 5 && strcmp(m->name, names[i]) == 0;
+		same = same && i < 6 && strcmp(m->name, names[i]) == 0;
 	ok(t != NULL && t->dynamic && malloc_type_lookup("lab") == t &&
 	    malloc_type_create("lab") == t && malloc_type_lookup("pipe") == M_PIPE &&
-	    malloc_type_lookup("nosuch") == NULL && same && i == 5,
-	    "%s: types pipe, exec, temp, devbuf, then a dynamic one by name", an);
+	    malloc_type_lookup("nosuch") == NULL && same && i == 6,
+	    "%s: types pipe, exec, temp, devbuf, filebuf, then a dynamic one by name", an);
 }
 
 /* ---- memguard ---- */
