@@ -1856,7 +1856,16 @@ m_index(lua_State *L)
 
 	if (key != NULL && strcmp(key, "kernel") == 0) {
 		(void)lm_check(L, 1);
-		lua_kernel_push(L, 1);
+		/* Made once per machine, kept with its other Lua state. */
+		lm_push_uv(L, 1, "kernel");
+		if (lua_isnil(L, -1)) {
+			lua_pop(L, 1);
+			lua_kernel_push(L, 1);
+			lua_getiuservalue(L, 1, 1);
+			lua_pushvalue(L, -2);
+			lua_setfield(L, -2, "kernel");
+			lua_pop(L, 1);
+		}
 		return 1;
 	}
 	lua_pushvalue(L, lua_upvalueindex(1));

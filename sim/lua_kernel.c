@@ -37,6 +37,15 @@ lk_machine(lua_State *L)
 	return lua_kernel_machine(L, lua_upvalueindex(1));
 }
 
+/* The failure convention: nil and a message. */
+static int
+lk_fail(lua_State *L, const char *msg)
+{
+	lua_pushnil(L);
+	lua_pushstring(L, msg);
+	return 2;
+}
+
 static vm_memattr_t
 lk_memattr(lua_State *L, int t)
 {
@@ -100,9 +109,7 @@ lk_alloc(lua_State *L, bool contig)
 	    align, boundary, ma) : kmem_alloc_attr(kernel_map, size, M_WAITOK | M_ZERO, low,
 	    high, ma);
 	if (va == 0) {
-		lua_pushnil(L);
-		lua_pushstring(L, "no memory");
-		return 2;
+		return lk_fail(L, "no memory");
 	}
 	lua_pushinteger(L, (lua_Integer)va);
 	return 1;
@@ -185,9 +192,7 @@ lk_malloc(lua_State *L)
 	if (lk_panicked(L, m))
 		return 2;
 	if (va == 0) {
-		lua_pushnil(L);
-		lua_pushstring(L, "no memory");
-		return 2;
+		return lk_fail(L, "no memory");
 	}
 	lua_pushinteger(L, (lua_Integer)va);
 	return 1;
@@ -258,9 +263,7 @@ lk_peek(lua_State *L)
 		free(buf);
 		if (lk_panicked(L, m))
 			return 2;
-		lua_pushnil(L);
-		lua_pushstring(L, "fault");
-		return 2;
+		return lk_fail(L, "fault");
 	}
 	lua_pushlstring(L, buf, (size_t)n);
 	free(buf);
@@ -280,9 +283,7 @@ lk_poke(lua_State *L)
 	if (kern_kmem_copyout(machine_kernel(m), machine_cpu(m, 0), va, s, n) != 0) {
 		if (lk_panicked(L, m))
 			return 2;
-		lua_pushnil(L);
-		lua_pushstring(L, "fault");
-		return 2;
+		return lk_fail(L, "fault");
 	}
 	lua_pushboolean(L, 1);
 	return 1;
@@ -343,9 +344,7 @@ lk_vm_object_print(lua_State *L)
 	for (o = vm_object_first(); o != NULL && (lua_Integer)o->id != id; o = vm_object_next(o))
 		;
 	if (o == NULL) {
-		lua_pushnil(L);
-		lua_pushstring(L, "no such object");
-		return 2;
+		return lk_fail(L, "no such object");
 	}
 	luaL_buffinit(L, &b);
 	for (; o != NULL && depth < 64; o = o->backing_object, depth++) {

@@ -429,9 +429,7 @@ kern_execve(struct kern *k, struct thread *td, const char *path,
 		p->td = td;
 		td->tid = p->pid;
 	}
-	for (int c = 0; c < KERN_MAX_CPUS; c++)
-		if (k->curthread[c] == td)
-			k->curthread[c] = NULL;	/* the machine activates the new pmap */
+	kern_thread_offcpu(k, td);	/* the machine activates the new pmap */
 	k->hw->engine_drop(k->hw_arg, p);
 	/* Handled signals go back to the default; ignored stay ignored;
 	 * the mask and pending signals stay (POSIX). */

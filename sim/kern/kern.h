@@ -165,6 +165,21 @@ struct rlimit64 {
 /* The kernel's index of the guest ABI's resource number res, or -1. */
 int krlimit_from_guest(enum sim_arch a, int64_t res);
 
+/* Linux clone flags (include/uapi/linux/sched.h), as the kernel reads them. */
+#define LCLONE_VM		0x00000100	/* share the address space */
+#define LCLONE_FS		0x00000200
+#define LCLONE_FILES		0x00000400
+#define LCLONE_SIGHAND		0x00000800	/* share signal actions */
+#define LCLONE_PIDFD		0x00001000	/* clone3: a pidfd (not supported) */
+#define LCLONE_VFORK		0x00004000	/* parent sleeps until exec/exit */
+#define LCLONE_PARENT		0x00008000
+#define LCLONE_THREAD		0x00010000	/* same thread group */
+#define LCLONE_SETTLS		0x00080000
+#define LCLONE_PARENT_SETTID	0x00100000	/* store the child's tid in the parent */
+#define LCLONE_CHILD_CLEARTID	0x00200000	/* clear it (in the child) at exit */
+#define LCLONE_CHILD_SETTID	0x01000000	/* store the child's tid in the child */
+#define LCSIGNAL		0x000000ff	/* the exit signal */
+
 struct proc {
 	int pid, ppid;
 	enum sim_arch arch;
@@ -451,6 +466,9 @@ bool kern_td_runnable(const struct thread *td);
  * first) with a kernel stack, or NULL (no memory, no kernel stack). */
 struct thread *kern_thread_alloc(struct kern *k, struct proc *p, int tid);
 #define KERN_MAX_THREADS	256	/* per process */
+/* td is no CPU's current thread any more (exit, exec: the machine
+ * activates the right pmap when it next runs something there). */
+void kern_thread_offcpu(struct kern *k, const struct thread *td);
 /* The thread tid of a live process, or NULL. */
 struct thread *kern_tdfind(struct kern *k, int tid);
 /*

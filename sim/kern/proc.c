@@ -30,19 +30,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Linux clone flags (include/uapi/linux/sched.h). */
-#define LCLONE_VM		0x00000100	/* share the address space */
-#define LCLONE_FS		0x00000200
-#define LCLONE_FILES		0x00000400
-#define LCLONE_SIGHAND		0x00000800	/* share signal actions */
-#define LCLONE_VFORK		0x00004000	/* parent sleeps until exec/exit */
-#define LCLONE_PARENT		0x00008000
-#define LCLONE_THREAD		0x00010000	/* same thread group */
-#define LCLONE_SETTLS		0x00080000
-#define LCLONE_PARENT_SETTID	0x00100000	/* store the child's tid in the parent */
-#define LCLONE_CHILD_CLEARTID	0x00200000	/* clear it (in the child) at exit */
-#define LCLONE_CHILD_SETTID	0x01000000	/* store the child's tid in the child */
-#define LCSIGNAL		0x000000ff	/* the exit signal */
 
 static void thread_event(struct thread *td, const char *what);
 static void thread_free(struct kern *k, struct thread *td);
@@ -415,12 +402,18 @@ thread_free(struct kern *k, struct thread *td)
 		k->hw->ctx_free(k->hw_arg, td->hwctx);
 	if (td->kstack.kva != 0)
 		vm_thread_dispose(&td->kstack);
-	for (int c = 0; c < KERN_MAX_CPUS; c++)
-		if (k->curthread[c] == td)
-			k->curthread[c] = NULL;
+	kern_thread_offcpu(k, td);
 	if (td->p->hw_td == td)
 		td->p->hw_td = NULL;
 	free(td);
+}
+
+void
+kern_thread_offcpu(struct kern *k, const struct thread *td)
+{
+	for (int c = 0; c < KERN_MAX_CPUS; c++)
+		if (k->curthread[c] == td)
+			k->curthread[c] = NULL;
 }
 
 struct thread *
@@ -505,9 +498,7 @@ kern_thread_exit(struct kern *k, struct thread *td)
 	td->wchan = NULL;
 	p->nthreads--;
 	kern_sigctx_clear(k, td);
-	for (int c = 0; c < KERN_MAX_CPUS; c++)
-		if (k->curthread[c] == td)
-			k->curthread[c] = NULL;
+	kern_thread_offcpu(k, td);
 	/* The leader's exit leaves p->td pointing at it: p->td is the
 	 * process's first thread, used for its identity, not to run. */
 }
@@ -733,9 +724,7 @@ kern_exit(struct kern *k, struct proc *p, int wait_status)
 		if (!td->exited && td != p->td)
 			thread_event(td, "exit");
 		td->exited = true;
-		for (int c = 0; c < KERN_MAX_CPUS; c++)
-			if (k->curthread[c] == td)
-				k->curthread[c] = NULL;
+		kern_thread_offcpu(k, td);
 	}
 	p->nthreads = 0;
 	fd_close_all(p);

@@ -40,12 +40,6 @@
 #define LSIGCHLD_AMD64	17
 #define LSIGCHLD_MIPS	18
 
-#define LCLONE_VM		0x00000100
-#define LCLONE_VFORK		0x00004000
-#define LCLONE_THREAD		0x00010000
-#define LCLONE_PARENT_SETTID	0x00100000
-#define LCLONE_CHILD_CLEARTID	0x00200000
-#define LCLONE_CHILD_SETTID	0x01000000
 
 #define EXEC_ARGMAX	(128 * 1024)	/* bytes of argv + envp strings */
 #define EXEC_ARGCMAX	4096		/* strings in argv or envp */

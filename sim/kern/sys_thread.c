@@ -25,9 +25,6 @@
 
 #include <errno.h>
 
-#define LCLONE_PARENT_SETTID	0x00100000
-#define LCLONE_CHILD_CLEARTID	0x00200000
-#define LCLONE_CHILD_SETTID	0x01000000
 
 #define LFUTEX_WAIT		0
 #define LFUTEX_WAKE		1
@@ -62,8 +59,6 @@ sys_thread_clone(struct sc_ctx *c, uint64_t flags, vm_offset_t newsp, vm_offset_
  * the stack given as its lowest address and size.  The fields past tls
  * (set_tid, cgroup) and CLONE_PIDFD are not supported: EINVAL when used.
  */
-#define LCLONE_THREAD		0x00010000
-#define LCLONE_PIDFD		0x00001000
 #define CLONE_ARGS_SIZE_VER0	64
 
 static int64_t
